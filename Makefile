@@ -1,0 +1,49 @@
+# Two commands on a fresh machine: `make run` and `make test`. Everything they need is
+# installed here (virtualenv, Python packages, Cassandra from Maven Central, redis-server
+# from apt); nothing is expected to be on the machine beforehand but Python 3.11, Java 17,
+# Maven and apt.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STACK := $(PY) tools/stack.py
+PYTEST_ARGS ?=
+
+.PHONY: setup run test lint format stop status
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
+## setup: install the virtualenv, Cassandra's jars and redis-server (idempotent)
+setup: $(VENV)/.installed
+	$(PY) tools/cassandra/localcassandra.py fetch
+	$(PY) tools/redis/localredis.py ensure-installed
+
+## run: start Cassandra and Redis (unless already running), migrate, serve on :8000
+run: setup
+	exec $(STACK) run --profile dev -- \
+		bash -c '$(VENV)/bin/chat-service migrate && exec $(VENV)/bin/chat-service serve --port 8000'
+
+## test: the whole suite against a real Cassandra and Redis (test keyspace and Redis db)
+test: setup
+	exec $(STACK) run --profile test -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## lint: ruff, as CI runs it
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+## stop: stop every Cassandra node and Redis server the tooling started
+stop:
+	$(PY) tools/stack.py stop
+
+status:
+	$(PY) tools/stack.py status

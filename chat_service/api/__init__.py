@@ -1,0 +1,1 @@
+"""HTTP and WebSocket: handlers parse input, call one service method, render the result."""

@@ -1,0 +1,10 @@
+"""Typed keys under which `app.py` stores what handlers need."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from chat_service.services.container import Services
+
+SERVICES = web.AppKey("services", Services)
+USER_ID = web.RequestKey("user_id", str)

@@ -1,0 +1,77 @@
+"""The composition root: settings in, a ready aiohttp application out.
+
+Nothing else constructs connections; tests build the app here with their own settings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from chat_service.api.context import SERVICES
+from chat_service.api.errors import error_middleware
+from chat_service.api.logging import access_log_middleware
+from chat_service.api.routes import setup_routes
+from chat_service.domain.clock import now_ns
+from chat_service.domain.ids import TimeUuidFactory
+from chat_service.infra.cassandra import CassandraSession
+from chat_service.infra.redis import connect_redis
+from chat_service.infra.settings import Settings
+from chat_service.repos.cache.timelines import TimelineCache
+from chat_service.repos.health import StoreProbes
+from chat_service.repos.messages import MessageRepository
+from chat_service.repos.refresh_tokens import RefreshTokenRepository
+from chat_service.repos.users import UserRepository
+from chat_service.services.accounts import AccountService
+from chat_service.services.container import Services
+from chat_service.services.direct_messages import DirectMessageService
+from chat_service.services.health import HealthService
+from chat_service.services.passwords import PasswordHasher
+from chat_service.services.tokens import TokenIssuer
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings) -> web.Application:
+    app = web.Application(
+        middlewares=[access_log_middleware, error_middleware],
+        client_max_size=MAX_BODY_BYTES,
+    )
+    app.cleanup_ctx.append(_services(settings))
+    setup_routes(app)
+    return app
+
+
+def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def context(app: web.Application) -> AsyncIterator[None]:
+        db = await CassandraSession.connect(settings, keyspace=settings.cassandra_keyspace)
+        redis = connect_redis(settings)
+        hasher = PasswordHasher(settings.bcrypt_cost)
+        try:
+            users = await UserRepository.create(db)
+            messages = await MessageRepository.create(db)
+            cache = TimelineCache(redis, max_len=settings.cache_history_size)
+            app[SERVICES] = Services(
+                health=HealthService(StoreProbes(db, redis)),
+                accounts=AccountService(
+                    users,
+                    await RefreshTokenRepository.create(db),
+                    hasher,
+                    TokenIssuer(
+                        settings.jwt_secret.get_secret_value(),
+                        settings.jwt_algorithm,
+                        settings.jwt_access_ttl_s,
+                    ),
+                    refresh_ttl_s=settings.jwt_refresh_ttl_s,
+                    clock_ns=now_ns,
+                ),
+                direct_messages=DirectMessageService(users, messages, cache, TimeUuidFactory()),
+            )
+            yield
+        finally:
+            hasher.close()
+            await redis.aclose()
+            await db.close()
+
+    return context

@@ -1,0 +1,62 @@
+"""The service's value types. Times are nanoseconds since the Unix epoch."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: uuid.UUID
+    username: str
+    created_at_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class UserCredentials:
+    user: User
+    password_hash: bytes
+
+
+class MessageKind(StrEnum):
+    MESSAGE = "message"
+    MEMBER_JOINED = "member_joined"
+    MEMBER_LEFT = "member_left"
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    type: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: uuid.UUID
+    conversation_id: uuid.UUID
+    sender: str
+    recipient: str | None
+    content: str | None
+    kind: MessageKind = MessageKind.MESSAGE
+    attachment: Attachment | None = None
+    edited_at_ns: int | None = None
+    deleted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    access_token: str
+    access_expires_at_ns: int
+    refresh_token: str
+    user: User
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePage:
+    """One page of a history, newest first. `next_cursor` is None on the last page."""
+
+    messages: list[Message]
+    next_cursor: uuid.UUID | None
+    total: int | None = None

@@ -1,0 +1,69 @@
+"""Rules for user-supplied values. Each raises `InvalidInput` naming the field."""
+
+from __future__ import annotations
+
+import re
+
+from chat_service.domain.errors import InvalidInput
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{2,31}$")
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+CONTENT_MAX = 4000
+CLIENT_MESSAGE_ID_MAX = 64
+
+
+def invalid(field: str, message: str) -> InvalidInput:
+    return InvalidInput(f"{field}: {message}", code="invalid_input", details={field: message})
+
+
+def username(value: object, field: str = "username") -> str:
+    """The canonical (lowercase) form of a valid username."""
+    if not isinstance(value, str):
+        raise invalid(field, "must be a string")
+    name = value.lower()
+    if not value.isascii() or not USERNAME.match(name):
+        raise invalid(
+            field,
+            "must be 3 to 32 characters from A-Z a-z 0-9 _ . - starting with a letter or digit",
+        )
+    return name
+
+
+def password(value: object) -> str:
+    if not isinstance(value, str):
+        raise invalid("password", "must be a string")
+    if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
+        raise invalid("password", f"must be {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+    return value
+
+
+def content(value: object) -> str:
+    if not isinstance(value, str):
+        raise invalid("content", "must be a string")
+    if not value.strip():
+        raise invalid("content", "must not be empty or only whitespace")
+    if len(value) > CONTENT_MAX:
+        raise invalid("content", f"must be at most {CONTENT_MAX} characters")
+    return value
+
+
+def client_message_id(value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 1 <= len(value) <= CLIENT_MESSAGE_ID_MAX:
+        raise invalid(
+            "client_message_id", f"must be a string of 1 to {CLIENT_MESSAGE_ID_MAX} characters"
+        )
+    return value
+
+
+def bounded_int(raw: str | None, field: str, default: int, low: int, high: int) -> int:
+    """A query-string integer within [low, high]; `default` when absent."""
+    if raw is None or raw == "":
+        return default
+    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 9:
+        raise invalid(field, "must be an integer")
+    value = int(raw)
+    if not low <= value <= high:
+        raise invalid(field, f"must be between {low} and {high}")
+    return value

@@ -1,0 +1,1 @@
+"""Connections, logging, metrics and settings: the outside world, wired by `app.py`."""

@@ -1,0 +1,137 @@
+"""The Cassandra session: connection set-up and an asyncio bridge over the driver's futures.
+
+The driver runs its own I/O thread (libev); each `execute` hands the driver's callbacks back
+to the event loop with `call_soon_threadsafe`, so no executor thread is spent per query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import structlog
+from cassandra import (
+    ConsistencyLevel,
+    CoordinationFailure,
+    OperationTimedOut,
+    ProtocolVersion,
+    RequestExecutionException,
+)
+from cassandra.auth import PlainTextAuthProvider
+from cassandra.cluster import (
+    EXEC_PROFILE_DEFAULT,
+    Cluster,
+    ExecutionProfile,
+    NoHostAvailable,
+    Session,
+)
+from cassandra.policies import (
+    DCAwareRoundRobinPolicy,
+    ExponentialReconnectionPolicy,
+    TokenAwarePolicy,
+)
+from cassandra.query import PreparedStatement, Statement
+
+from chat_service.domain.errors import StoreUnavailable
+from chat_service.infra.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+# Failures that mean "Cassandra could not answer now", as opposed to a bug in a statement.
+UNAVAILABLE_ERRORS = (NoHostAvailable, OperationTimedOut, RequestExecutionException)
+
+
+def _cluster(settings: Settings) -> Cluster:
+    profile = ExecutionProfile(
+        load_balancing_policy=TokenAwarePolicy(
+            DCAwareRoundRobinPolicy(local_dc=settings.cassandra_local_dc)
+        ),
+        consistency_level=ConsistencyLevel.name_to_value[settings.cassandra_consistency],
+        serial_consistency_level=ConsistencyLevel.LOCAL_SERIAL,
+        request_timeout=settings.cassandra_request_timeout_s,
+    )
+    auth = None
+    if settings.cassandra_username and settings.cassandra_password:
+        auth = PlainTextAuthProvider(
+            settings.cassandra_username, settings.cassandra_password.get_secret_value()
+        )
+    return Cluster(
+        contact_points=list(settings.cassandra_contact_points),
+        port=settings.cassandra_port,
+        protocol_version=ProtocolVersion.V5,
+        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        reconnection_policy=ExponentialReconnectionPolicy(base_delay=0.5, max_delay=5.0),
+        connect_timeout=min(settings.cassandra_request_timeout_s, 10.0),
+        control_connection_timeout=min(settings.cassandra_request_timeout_s, 10.0),
+        auth_provider=auth,
+    )
+
+
+class CassandraSession:
+    """An asyncio face over one driver session."""
+
+    def __init__(self, cluster: Cluster, session: Session) -> None:
+        self._cluster = cluster
+        self._session = session
+
+    @classmethod
+    async def connect(cls, settings: Settings, *, keyspace: str | None) -> CassandraSession:
+        """Connect, retrying while no host answers, for at most `cassandra_connect_timeout_s`."""
+        deadline = time.monotonic() + settings.cassandra_connect_timeout_s
+        while True:
+            cluster = _cluster(settings)
+            try:
+                session = await asyncio.to_thread(cluster.connect, keyspace)
+                return cls(cluster, session)
+            except NoHostAvailable as exc:
+                await asyncio.to_thread(cluster.shutdown)
+                if time.monotonic() >= deadline:
+                    raise StoreUnavailable("Cassandra did not answer") from exc
+                log.warning("cassandra.connect_retry", error=str(exc))
+                await asyncio.sleep(1.0)
+
+    async def prepare(self, cql: str) -> PreparedStatement:
+        return await asyncio.to_thread(self._session.prepare, cql)
+
+    async def execute(
+        self, statement: str | Statement, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> list[Any]:
+        """Run one statement and return the rows of its first page."""
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[list[Any]] = loop.create_future()
+
+        def on_rows(rows: list[Any] | None) -> None:
+            loop.call_soon_threadsafe(_resolve, result, list(rows or ()))
+
+        def on_error(exc: BaseException) -> None:
+            loop.call_soon_threadsafe(_reject, result, exc)
+
+        try:
+            future = self._session.execute_async(statement, params)
+        except UNAVAILABLE_ERRORS as exc:
+            raise StoreUnavailable("Cassandra is unavailable") from exc
+        future.add_callbacks(on_rows, on_error)
+        try:
+            return await result
+        except (*UNAVAILABLE_ERRORS, CoordinationFailure) as exc:
+            raise StoreUnavailable("Cassandra is unavailable") from exc
+
+    async def wait_for_schema_agreement(self) -> None:
+        await asyncio.to_thread(
+            self._cluster.control_connection.wait_for_schema_agreement, wait_time=60
+        )
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self._cluster.shutdown)
+
+
+def _resolve(future: asyncio.Future[list[Any]], rows: list[Any]) -> None:
+    if not future.done():
+        future.set_result(rows)
+
+
+def _reject(future: asyncio.Future[list[Any]], exc: BaseException) -> None:
+    if not future.done():
+        future.set_exception(exc)

@@ -1,0 +1,22 @@
+"""The Redis connection pool. Redis holds derived data only, so it fails fast instead of
+retrying: a caller that gets `RedisError` falls back to Cassandra."""
+
+from __future__ import annotations
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from chat_service.infra.settings import Settings
+
+
+def connect_redis(settings: Settings) -> Redis:
+    """A lazily connecting client; no I/O happens until the first command."""
+    return Redis.from_url(
+        settings.redis_url,
+        socket_timeout=settings.redis_timeout_s,
+        socket_connect_timeout=settings.redis_timeout_s,
+        retry=Retry(NoBackoff(), retries=0),
+        health_check_interval=30,
+        max_connections=256,
+    )

@@ -1,0 +1,156 @@
+"""Typed settings read from the environment and an optional `.env` file.
+
+Every field here is listed with its default in `.env.example`; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ConsistencyName = Literal[
+    "ONE", "TWO", "THREE", "QUORUM", "ALL", "LOCAL_QUORUM", "EACH_QUORUM", "LOCAL_ONE"
+]
+
+# Secrets that ship in examples and docs; refusing them stops a copy-pasted config going live.
+EXAMPLE_SECRETS = frozenset(
+    {"", "change-me", "changeme", "secret", "change-me-to-a-long-random-secret"}
+)
+DEVELOPMENT_SECRET = "development-only-secret-" + "x" * 40  # long enough for HS512
+MIN_SECRET_LENGTH = 32
+_IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+
+
+class SettingsError(Exception):
+    """A missing or invalid setting; the message is one line naming it."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
+    )
+
+    app_env: Literal["production", "development", "test"] = "production"
+
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(8000, ge=1, le=65535)
+
+    cassandra_contact_points: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1",)
+    cassandra_port: int = Field(9042, ge=1, le=65535)
+    cassandra_keyspace: str = "chat"
+    cassandra_local_dc: str | None = None
+    cassandra_replication_class: Literal["SimpleStrategy", "NetworkTopologyStrategy"] = (
+        "SimpleStrategy"
+    )
+    cassandra_replication_factor: int = Field(1, ge=1, le=9)
+    cassandra_replication_dcs: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict)
+    cassandra_consistency: ConsistencyName = "LOCAL_QUORUM"
+    cassandra_request_timeout_s: float = Field(5.0, gt=0, le=120)
+    cassandra_connect_timeout_s: float = Field(60.0, gt=0)
+    cassandra_username: str | None = None
+    cassandra_password: SecretStr | None = None
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_timeout_s: float = Field(1.0, gt=0, le=30)
+    cache_history_size: int = Field(500, ge=10, le=10_000)
+
+    jwt_secret: SecretStr = SecretStr("")
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_access_ttl_s: int = Field(24 * 3600, ge=60)
+    jwt_refresh_ttl_s: int = Field(30 * 24 * 3600, ge=60)
+    bcrypt_cost: int = Field(12, ge=4, le=16)
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["json", "console"] = "json"
+
+    @field_validator("cassandra_contact_points", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            hosts = tuple(host.strip() for host in value.split(",") if host.strip())
+            if not hosts:
+                raise ValueError("needs at least one host")
+            return hosts
+        return value
+
+    @field_validator("cassandra_replication_dcs", mode="before")
+    @classmethod
+    def _parse_dcs(cls, value: object) -> object:
+        """`dc1:3,dc2:3` -> {"dc1": 3, "dc2": 3}."""
+        if not isinstance(value, str):
+            return value
+        dcs: dict[str, int] = {}
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            name, sep, factor = item.partition(":")
+            if not sep or not name or not factor.isdigit() or int(factor) < 1:
+                raise ValueError(f"expected dc:factor pairs like dc1:3, got {item!r}")
+            dcs[name.strip()] = int(factor)
+        return dcs
+
+    @field_validator("cassandra_keyspace")
+    @classmethod
+    def _keyspace_identifier(cls, value: str) -> str:
+        if not _IDENTIFIER.match(value):
+            raise ValueError("must be a lowercase identifier (letters, digits, _)")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _real_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:
+        secret = value.get_secret_value()
+        production = info.data.get("app_env", "production") == "production"
+        if secret in EXAMPLE_SECRETS or secret == DEVELOPMENT_SECRET:
+            if production:
+                raise ValueError("must be set to a real secret (APP_ENV=development allows none)")
+            return SecretStr(DEVELOPMENT_SECRET)
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+    @model_validator(mode="after")
+    def _dcs_for_topology_strategy(self) -> Settings:
+        if self.cassandra_replication_class == "NetworkTopologyStrategy" and not (
+            self.cassandra_replication_dcs
+        ):
+            raise ValueError("CASSANDRA_REPLICATION_DCS is required with NetworkTopologyStrategy")
+        return self
+
+    @property
+    def replication(self) -> dict[str, str | int]:
+        """The keyspace replication map for CREATE KEYSPACE."""
+        if self.cassandra_replication_class == "SimpleStrategy":
+            return {
+                "class": "SimpleStrategy",
+                "replication_factor": self.cassandra_replication_factor,
+            }
+        return {"class": "NetworkTopologyStrategy", **self.cassandra_replication_dcs}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's report into one line that names the setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:
+            raise SettingsError(f"invalid settings: {message}") from None
+        name = str(error["loc"][0]).upper()
+        raise SettingsError(f"invalid setting {name}: {message}") from None

@@ -1,0 +1,1 @@
+"""Repositories: the only code that knows table names, CQL statements and Redis keys."""

@@ -1,0 +1,127 @@
+"""Lua scripts behind the timeline cache; each runs atomically inside Redis.
+
+A timeline is a sorted set of fixed-width sort keys (all scores 0, so order is byte order,
+which is TIMEUUID order) and a hash from sort key to the encoded message. The hash's `~state`
+field says whether the set is a complete copy of the newest messages (`ready`) or is being
+filled (`filling:<token>`). Appends and edits land in a ready or filling timeline and are
+dropped for an absent one: the next fill reads them from Cassandra, which accepted them first.
+
+Every key carries the cache epoch: bumping `chat:epoch` after a failed cache write orphans
+every timeline at once, so a write Redis missed can never leave a stale copy being served.
+"""
+
+PRELUDE = """
+local epoch = redis.call('GET', KEYS[1]) or '0'
+local function keys(name)
+  local base = 'chat:' .. epoch .. ':tl:' .. name
+  return base .. ':z', base .. ':h'
+end
+local function trim(z, h, max_len)
+  local extra = redis.call('ZCARD', z) - max_len
+  if extra > 0 then
+    local old = redis.call('ZRANGE', z, 0, extra - 1)
+    redis.call('ZREMRANGEBYRANK', z, 0, extra - 1)
+    redis.call('HDEL', h, unpack(old))
+  end
+end
+local function touch(z, h, ttl)
+  redis.call('EXPIRE', z, ttl)
+  redis.call('EXPIRE', h, ttl)
+end
+"""
+
+# ARGV: max_len, ttl, sort_key, encoded, name...
+APPEND = (
+    PRELUDE
+    + """
+local max_len, ttl, sk, encoded = tonumber(ARGV[1]), ARGV[2], ARGV[3], ARGV[4]
+for i = 5, #ARGV do
+  local z, h = keys(ARGV[i])
+  local state = redis.call('HGET', h, '~state')
+  if state then
+    redis.call('ZADD', z, 0, sk)
+    redis.call('HSET', h, sk, encoded)
+    if state == 'ready' then
+      trim(z, h, max_len)
+      touch(z, h, ttl)
+    else
+      redis.call('PEXPIRE', z, redis.call('PTTL', h))
+    end
+  end
+end
+return 1
+"""
+)
+
+# ARGV: sort_key, encoded, name...   (edits and deletes: replace a cached copy, never add one)
+REPLACE = (
+    PRELUDE
+    + """
+local sk, encoded = ARGV[1], ARGV[2]
+for i = 3, #ARGV do
+  local z, h = keys(ARGV[i])
+  local state = redis.call('HGET', h, '~state')
+  if state == 'ready' then
+    if redis.call('ZSCORE', z, sk) then redis.call('HSET', h, sk, encoded) end
+  elseif state then
+    redis.call('HSET', h, sk, encoded)
+  end
+end
+return 1
+"""
+)
+
+# ARGV: name, token, fill_ttl  -> 'started', or the state that was already there
+BEGIN_FILL = (
+    PRELUDE
+    + """
+local z, h = keys(ARGV[1])
+local state = redis.call('HGET', h, '~state')
+if state then return state end
+redis.call('DEL', z)
+redis.call('HSET', h, '~state', 'filling:' .. ARGV[2])
+redis.call('EXPIRE', h, ARGV[3])
+return 'started'
+"""
+)
+
+# ARGV: name, token, max_len, ttl, sort_key1, encoded1, ...  -> 1 when this fill completed
+FINISH_FILL = (
+    PRELUDE
+    + """
+local z, h = keys(ARGV[1])
+if redis.call('HGET', h, '~state') ~= 'filling:' .. ARGV[2] then return 0 end
+for i = 5, #ARGV, 2 do
+  redis.call('ZADD', z, 0, ARGV[i])
+  redis.call('HSETNX', h, ARGV[i], ARGV[i + 1])
+end
+trim(z, h, tonumber(ARGV[3]))
+redis.call('HSET', h, '~state', 'ready')
+touch(z, h, ARGV[4])
+return 1
+"""
+)
+
+# ARGV: name, mode ('offset' | 'before' | 'newest'), position, count
+#   -> false when not cached, else {cached_count, encoded...} newest first
+READ = (
+    PRELUDE
+    + """
+local z, h = keys(ARGV[1])
+if redis.call('HGET', h, '~state') ~= 'ready' then return false end
+local mode, count = ARGV[2], tonumber(ARGV[4])
+local members
+if mode == 'before' then
+  members = redis.call('ZREVRANGEBYLEX', z, '(' .. ARGV[3], '-', 'LIMIT', 0, count)
+else
+  local first = tonumber(ARGV[3])
+  members = redis.call('ZREVRANGE', z, first, first + count - 1)
+end
+local result = {redis.call('ZCARD', z)}
+if #members > 0 then
+  local values = redis.call('HMGET', h, unpack(members))
+  for i = 1, #members do result[i + 1] = values[i] or '' end
+end
+return result
+"""
+)

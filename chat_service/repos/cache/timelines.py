@@ -1,0 +1,173 @@
+"""Recent history in Redis: the newest messages of each timeline, complete or absent.
+
+Failures never reach callers: a read that fails is a miss, a write that fails marks the
+cache suspect, and the next successful contact bumps the epoch before anything is served
+(see `scripts.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+import orjson
+import structlog
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from chat_service.domain.ids import sort_key
+from chat_service.domain.models import Attachment, Message, MessageKind
+from chat_service.repos.cache import scripts
+
+log = structlog.get_logger(__name__)
+
+EPOCH_KEY = "chat:epoch"
+FILL_TTL_S = 30
+
+
+def conversation_timeline(conversation_id: uuid.UUID) -> str:
+    return f"c:{conversation_id}"
+
+
+def user_timeline(username: str) -> str:
+    return f"u:{username}"
+
+
+@dataclass(frozen=True, slots=True)
+class CachedPage:
+    messages: list[Message]
+    cached_count: int  # how many messages the timeline holds in Redis
+
+
+class TimelineCache:
+    def __init__(self, redis: Redis, max_len: int = 500, ttl_s: int = 24 * 3600) -> None:
+        self._redis = redis
+        self.max_len = max_len
+        self._ttl_s = ttl_s
+        self._suspect = False
+        self._fills: dict[str, asyncio.Task[None]] = {}
+        self._append = redis.register_script(scripts.APPEND)
+        self._replace = redis.register_script(scripts.REPLACE)
+        self._begin_fill = redis.register_script(scripts.BEGIN_FILL)
+        self._finish_fill = redis.register_script(scripts.FINISH_FILL)
+        self._read = redis.register_script(scripts.READ)
+
+    async def append(self, timelines: Sequence[str], message: Message) -> None:
+        args = [self.max_len, self._ttl_s, sort_key(message.id), encode(message), *timelines]
+        await self._write(self._append, args)
+
+    async def replace(self, timelines: Sequence[str], message: Message) -> None:
+        await self._write(self._replace, [sort_key(message.id), encode(message), *timelines])
+
+    async def newest(self, timeline: str, offset: int, count: int) -> CachedPage | None:
+        """`count` messages after skipping the `offset` newest; None when not cached."""
+        return await self._read_page(timeline, "offset", offset, count)
+
+    async def before(self, timeline: str, message_id: uuid.UUID, count: int) -> CachedPage | None:
+        """Up to `count` messages older than `message_id`; None when not cached."""
+        return await self._read_page(timeline, "before", sort_key(message_id), count)
+
+    async def ensure_filled(
+        self, timeline: str, load: Callable[[int], Awaitable[list[Message]]]
+    ) -> None:
+        """Fill an absent timeline from `load(max_len)`, once per process however many
+        requests miss at the same time."""
+        task = self._fills.get(timeline)
+        if task is None:
+            task = asyncio.create_task(self._fill(timeline, load))
+            self._fills[timeline] = task
+            task.add_done_callback(lambda _: self._fills.pop(timeline, None))
+        await asyncio.shield(task)
+
+    async def _fill(self, timeline: str, load: Callable[[int], Awaitable[list[Message]]]) -> None:
+        token = secrets.token_hex(8)
+        if not await self._healthy():
+            return
+        try:
+            state = await self._begin_fill(keys=[EPOCH_KEY], args=[timeline, token, FILL_TTL_S])
+        except RedisError:
+            self._suspect = True
+            return
+        if state != b"started":
+            return  # ready already, or another process is filling it
+        messages = await load(self.max_len)
+        args: list[object] = [timeline, token, self.max_len, self._ttl_s]
+        for message in messages:
+            args += [sort_key(message.id), encode(message)]
+        await self._write(self._finish_fill, args)
+
+    async def _read_page(
+        self, timeline: str, mode: str, position: object, count: int
+    ) -> CachedPage | None:
+        if not await self._healthy():
+            return None
+        try:
+            reply = await self._read(keys=[EPOCH_KEY], args=[timeline, mode, position, count])
+        except RedisError:
+            self._suspect = True
+            return None
+        if not reply:
+            return None
+        try:
+            messages = [decode(raw) for raw in reply[1:]]
+        except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
+            log.warning("cache.corrupt_entry", timeline=timeline)
+            return None
+        return CachedPage(messages, int(reply[0]))
+
+    async def _write(self, script: object, args: list[object]) -> None:
+        if not await self._healthy():
+            return
+        try:
+            await script(keys=[EPOCH_KEY], args=args)  # type: ignore[operator]
+        except RedisError as exc:
+            log.warning("cache.write_failed", error=str(exc))
+            self._suspect = True
+
+    async def _healthy(self) -> bool:
+        """False while Redis cannot be trusted; a suspect cache is invalidated on recovery."""
+        if not self._suspect:
+            return True
+        try:
+            await self._redis.incr(EPOCH_KEY)
+        except RedisError:
+            return False
+        log.info("cache.invalidated_after_failure")
+        self._suspect = False
+        return True
+
+
+def encode(message: Message) -> bytes:
+    attachment = message.attachment
+    return orjson.dumps(
+        {
+            "i": str(message.id),
+            "c": str(message.conversation_id),
+            "k": message.kind.value,
+            "s": message.sender,
+            "r": message.recipient,
+            "t": message.content,
+            "a": [attachment.type, attachment.url] if attachment else None,
+            "e": message.edited_at_ns,
+            "d": message.deleted,
+        }
+    )
+
+
+def decode(raw: bytes) -> Message:
+    data = orjson.loads(raw)
+    attachment = data["a"]
+    return Message(
+        id=uuid.UUID(data["i"]),
+        conversation_id=uuid.UUID(data["c"]),
+        kind=MessageKind(data["k"]),
+        sender=data["s"],
+        recipient=data["r"],
+        content=data["t"],
+        attachment=Attachment(*attachment) if attachment else None,
+        edited_at_ns=data["e"],
+        deleted=data["d"],
+    )

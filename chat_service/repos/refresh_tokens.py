@@ -1,0 +1,37 @@
+"""Refresh tokens by digest; each one is spent by a lightweight transaction, so only once."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from chat_service.infra.cassandra import CassandraSession
+
+
+class RefreshTokenRepository:
+    def __init__(self, db: CassandraSession, statements: dict[str, Any]) -> None:
+        self._db = db
+        self._s = statements
+
+    @classmethod
+    async def create(cls, db: CassandraSession) -> RefreshTokenRepository:
+        cql = {
+            "insert": "INSERT INTO refresh_tokens (token_hash, user_id, username, used) "
+            "VALUES (?, ?, ?, false) USING TTL ?",
+            "owner": "SELECT user_id, username, used FROM refresh_tokens WHERE token_hash = ?",
+            "spend": "UPDATE refresh_tokens SET used = true WHERE token_hash = ? IF used = false",
+        }
+        return cls(db, {name: await db.prepare(text) for name, text in cql.items()})
+
+    async def insert(self, digest: bytes, user_id: uuid.UUID, username: str, ttl_s: int) -> None:
+        await self._db.execute(self._s["insert"], (digest, user_id, username, ttl_s))
+
+    async def spend(self, digest: bytes) -> tuple[uuid.UUID, str] | None:
+        """Mark the token used; its owner when it was valid and unused, else None."""
+        rows = await self._db.execute(self._s["owner"], (digest,))
+        if not rows or rows[0].used:
+            return None
+        spent = await self._db.execute(self._s["spend"], (digest,))
+        if not spent[0].applied:
+            return None
+        return rows[0].user_id, rows[0].username

@@ -1,0 +1,189 @@
+"""A message history in Cassandra: a table partitioned by (owner, day bucket), newest first,
+with an index of non-empty buckets and a counter of messages per bucket.
+
+Two histories share this shape: per conversation and per user (direct messages). Reads walk
+only the buckets the index lists, reading as many at once as the counters say are needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from chat_service.domain.clock import datetime_to_ns
+from chat_service.domain.ids import day_bucket
+from chat_service.domain.models import Attachment, Message, MessageKind
+from chat_service.infra.cassandra import CassandraSession
+
+MESSAGE_COLUMNS = (
+    "message_id, conversation_id, kind, sender, recipient, content, attachment_type, "
+    "attachment_url, edited_at, deleted"
+)
+_INDEX_PAGE = 256
+_NO_BUCKET = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class TimelineTables:
+    messages: str
+    owner: str
+    index: str
+    counts: str
+
+
+CONVERSATION_TABLES = TimelineTables(
+    "messages_by_conversation",
+    "conversation_id",
+    "conversation_bucket_index",
+    "conversation_bucket_counts",
+)
+USER_TABLES = TimelineTables(
+    "messages_by_user", "username", "user_bucket_index", "user_bucket_counts"
+)
+
+
+class TimelineStore:
+    def __init__(
+        self, db: CassandraSession, statements: dict[str, Any], keyed_by_user: bool
+    ) -> None:
+        self._db = db
+        self._s = statements
+        self._keyed_by_user = keyed_by_user
+
+    @classmethod
+    async def create(cls, db: CassandraSession, t: TimelineTables) -> TimelineStore:
+        owner = t.owner
+        columns = MESSAGE_COLUMNS if owner == "conversation_id" else f"{owner}, {MESSAGE_COLUMNS}"
+        marks = ", ".join("?" * len(columns.split(",")))
+        select = f"SELECT {MESSAGE_COLUMNS} FROM {t.messages} WHERE {owner} = ? AND bucket = ?"
+        cql = {
+            "insert": f"INSERT INTO {t.messages} (bucket, {columns}) VALUES (?, {marks})",
+            "index": f"INSERT INTO {t.index} ({owner}, bucket) VALUES (?, ?)",
+            "count": f"UPDATE {t.counts} SET messages = messages + 1 "
+            f"WHERE {owner} = ? AND bucket = ?",
+            "buckets": f"SELECT bucket FROM {t.index} WHERE {owner} = ? AND bucket <= ? LIMIT ?",
+            "counts": f"SELECT bucket, messages FROM {t.counts} WHERE {owner} = ?",
+            "newest": f"{select} LIMIT ?",
+            "newest_before": f"{select} AND message_id < ? LIMIT ?",
+            "ids": f"SELECT message_id FROM {t.messages} WHERE {owner} = ? AND bucket = ? LIMIT ?",
+            "get": f"{select} AND message_id = ?",
+        }
+        statements = {name: await db.prepare(text) for name, text in cql.items()}
+        return cls(db, statements, keyed_by_user=owner != "conversation_id")
+
+    # Writes: bound statements for the caller's batches.
+
+    def insert(self, owner: object, message: Message) -> Any:
+        values = _message_values(message)
+        if self._keyed_by_user:
+            values = (owner, *values)
+        return self._s["insert"].bind((day_bucket(message.id), *values))
+
+    def index(self, owner: object, bucket: int) -> Any:
+        return self._s["index"].bind((owner, bucket))
+
+    def count(self, owner: object, bucket: int) -> Any:
+        return self._s["count"].bind((owner, bucket))
+
+    # Reads.
+
+    async def get(self, owner: object, message_id: uuid.UUID) -> Message | None:
+        rows = await self._db.execute(self._s["get"], (owner, day_bucket(message_id), message_id))
+        return message_from_row(rows[0]) if rows else None
+
+    async def bucket_counts(self, owner: object) -> list[tuple[int, int]]:
+        """(bucket, messages) newest first."""
+        rows = await self._db.execute(self._s["counts"], (owner,))
+        return [(row.bucket, row.messages) for row in rows]
+
+    async def newest(
+        self,
+        owner: object,
+        limit: int,
+        before: uuid.UUID | None = None,
+        top_bucket: int | None = None,
+    ) -> tuple[list[Message], bool]:
+        """Up to `limit` messages older than `before` (or from `top_bucket` down), newest first,
+        and whether more exist."""
+        top = day_bucket(before) if before is not None else (top_bucket or _NO_BUCKET)
+        wanted = limit + 1
+        (buckets, more_buckets), counts = await asyncio.gather(
+            self._buckets(owner, top), self.bucket_counts(owner)
+        )
+        hints = dict(counts)
+        found: list[Message] = []
+        while buckets and len(found) < wanted:
+            wave = _take_wave(buckets, hints, wanted - len(found))
+            pages = await asyncio.gather(
+                *(self._read(owner, bucket, before, wanted - len(found)) for bucket in wave)
+            )
+            for page in pages:
+                found.extend(page)
+            if not buckets and more_buckets and len(found) < wanted:
+                buckets, more_buckets = await self._buckets(owner, wave[-1] - 1)
+        return found[:limit], len(found) > limit
+
+    async def nth_id(self, owner: object, bucket: int, n: int) -> uuid.UUID | None:
+        """The id of the n-th newest message (1-based) of one bucket."""
+        rows = await self._db.execute(self._s["ids"], (owner, bucket, n))
+        return rows[n - 1].message_id if len(rows) >= n else None
+
+    async def _buckets(self, owner: object, top: int) -> tuple[list[int], bool]:
+        """Non-empty buckets at or below `top`, newest first, and whether the index has more."""
+        rows = await self._db.execute(self._s["buckets"], (owner, top, _INDEX_PAGE))
+        return [row.bucket for row in rows], len(rows) == _INDEX_PAGE
+
+    async def _read(
+        self, owner: object, bucket: int, before: uuid.UUID | None, limit: int
+    ) -> list[Message]:
+        if before is not None and day_bucket(before) == bucket:
+            rows = await self._db.execute(self._s["newest_before"], (owner, bucket, before, limit))
+        else:
+            rows = await self._db.execute(self._s["newest"], (owner, bucket, limit))
+        return [message_from_row(row) for row in rows]
+
+
+def _take_wave(buckets: list[int], hints: dict[int, int], needed: int) -> list[int]:
+    """Pop from `buckets` (newest first) as many as the counters say hold `needed` messages."""
+    wave: list[int] = []
+    covered = 0
+    while buckets and (not wave or covered < needed):
+        bucket = buckets.pop(0)
+        wave.append(bucket)
+        covered += max(hints.get(bucket, 1), 1)
+    return wave
+
+
+def _message_values(message: Message) -> tuple[Any, ...]:
+    attachment = message.attachment
+    return (
+        message.id,
+        message.conversation_id,
+        message.kind.value,
+        message.sender,
+        message.recipient,
+        message.content,
+        attachment.type if attachment else None,
+        attachment.url if attachment else None,
+        None,
+        message.deleted,
+    )
+
+
+def message_from_row(row: Any) -> Message:
+    attachment = (
+        Attachment(row.attachment_type, row.attachment_url) if row.attachment_type else None
+    )
+    return Message(
+        id=row.message_id,
+        conversation_id=row.conversation_id,
+        sender=row.sender,
+        recipient=row.recipient,
+        content=row.content,
+        kind=MessageKind(row.kind),
+        attachment=attachment,
+        edited_at_ns=datetime_to_ns(row.edited_at) if row.edited_at else None,
+        deleted=bool(row.deleted),
+    )

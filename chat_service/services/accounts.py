@@ -1,0 +1,103 @@
+"""Registration, login, token refresh and logout, and looking users up."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from chat_service.domain import validation
+from chat_service.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from chat_service.domain.models import TokenPair, User, UserCredentials
+from chat_service.repos.refresh_tokens import RefreshTokenRepository
+from chat_service.repos.users import UserRepository
+from chat_service.services.passwords import PasswordHasher
+from chat_service.services.tokens import (
+    AccessClaims,
+    TokenIssuer,
+    new_refresh_token,
+    refresh_token_digest,
+)
+
+_BAD_CREDENTIALS = "The username or password is incorrect."
+
+
+class AccountService:
+    def __init__(
+        self,
+        users: UserRepository,
+        refresh_tokens: RefreshTokenRepository,
+        hasher: PasswordHasher,
+        issuer: TokenIssuer,
+        refresh_ttl_s: int,
+        clock_ns: Callable[[], int],
+    ) -> None:
+        self._users = users
+        self._refresh_tokens = refresh_tokens
+        self._hasher = hasher
+        self._issuer = issuer
+        self._refresh_ttl_s = refresh_ttl_s
+        self._clock_ns = clock_ns
+
+    async def register(self, username: object, password: object) -> User:
+        name = validation.username(username)
+        secret = validation.password(password)
+        user = User(id=uuid.uuid4(), username=name, created_at_ns=self._clock_ns())
+        credentials = UserCredentials(user, await self._hasher.hash(secret))
+        if not await self._users.insert(credentials):
+            raise Conflict("That username is taken.", code="username_taken")
+        return user
+
+    async def login(self, username: object, password: object) -> TokenPair:
+        """Tokens for valid credentials; one answer, at one cost, for every kind of failure."""
+        if not isinstance(username, str) or not isinstance(password, str):
+            raise InvalidInput("username and password must be strings.")
+        found = None
+        if validation.USERNAME.match(username.lower()) and username.isascii():
+            found = await self._users.credentials(username.lower())
+        valid = await self._hasher.verify(password, found.password_hash if found else None)
+        if not valid or found is None:
+            raise Unauthenticated(_BAD_CREDENTIALS, code="invalid_credentials")
+        return await self._issue(found.user)
+
+    async def refresh(self, refresh_token: object) -> TokenPair:
+        if not isinstance(refresh_token, str) or not refresh_token:
+            raise InvalidInput("refresh_token must be a non-empty string.")
+        owner = await self._refresh_tokens.spend(refresh_token_digest(refresh_token))
+        if owner is None:
+            raise Unauthenticated("The refresh token is invalid, used or expired.")
+        user = await self._users.by_id(owner[0])
+        if user is None:
+            raise Unauthenticated("The refresh token is invalid, used or expired.")
+        return await self._issue(user)
+
+    async def logout(self, refresh_token: object) -> None:
+        if not isinstance(refresh_token, str) or not refresh_token:
+            raise InvalidInput("refresh_token must be a non-empty string.")
+        await self._refresh_tokens.spend(refresh_token_digest(refresh_token))
+
+    def authenticate(self, access_token: str) -> AccessClaims:
+        return self._issuer.verify(access_token)
+
+    async def me(self, claims: AccessClaims) -> User:
+        user = await self._users.by_id(claims.user_id)
+        if user is None:
+            raise NotFound("The account no longer exists.")
+        return user
+
+    async def search(
+        self, prefix: object, limit: int, cursor: str | None
+    ) -> tuple[list[tuple[uuid.UUID, str]], str | None]:
+        """Users whose name starts with `prefix`, by name; the cursor is the last name seen."""
+        if not isinstance(prefix, str) or len(prefix) > 32:
+            raise InvalidInput("q must be at most 32 characters.", details={"q": "too long"})
+        found = await self._users.search(prefix.lower(), (cursor or "").lower(), limit + 1)
+        page = found[:limit]
+        return page, page[-1][1] if len(found) > limit else None
+
+    async def _issue(self, user: User) -> TokenPair:
+        access, expires_ns = self._issuer.issue(user.id, user.username, self._clock_ns())
+        refresh = new_refresh_token()
+        await self._refresh_tokens.insert(
+            refresh_token_digest(refresh), user.id, user.username, self._refresh_ttl_s
+        )
+        return TokenPair(access, expires_ns, refresh, user)

@@ -1,0 +1,60 @@
+"""Access tokens (JWT, algorithm pinned, `exp` required) and opaque refresh tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+
+import jwt
+
+from chat_service.domain.errors import Unauthenticated
+
+_NS = 1_000_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    username: str
+
+
+class TokenIssuer:
+    def __init__(self, secret: str, algorithm: str, access_ttl_s: int) -> None:
+        self._secret = secret
+        self._algorithm = algorithm
+        self._ttl_s = access_ttl_s
+
+    def issue(self, user_id: uuid.UUID, username: str, now_ns: int) -> tuple[str, int]:
+        """A signed access token and its expiry (ns since the epoch)."""
+        now_s = now_ns // _NS
+        expires_s = now_s + self._ttl_s
+        token = jwt.encode(
+            {"sub": str(user_id), "username": username, "iat": now_s, "exp": expires_s},
+            self._secret,
+            algorithm=self._algorithm,
+        )
+        return token, expires_s * _NS
+
+    def verify(self, token: str) -> AccessClaims:
+        """The token's claims; `Unauthenticated` for anything missing, expired or forged."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[self._algorithm],
+                options={"require": ["exp", "sub", "iat"]},
+            )
+            return AccessClaims(uuid.UUID(claims["sub"]), str(claims["username"]))
+        except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
+            raise Unauthenticated("The access token is missing, invalid or expired.") from exc
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def refresh_token_digest(token: str) -> bytes:
+    """What is stored: a leaked table does not reveal usable tokens."""
+    return hashlib.sha256(token.encode()).digest()

@@ -1,0 +1,186 @@
+"""Run a command with Cassandra and Redis available, starting whichever is not running.
+
+    python tools/stack.py run --profile dev  -- chat-service serve
+    python tools/stack.py run --profile test -- pytest
+    python tools/stack.py stop | status
+
+A store the settings point at (`CASSANDRA_CONTACT_POINTS`/`CASSANDRA_PORT`, `REDIS_URL`,
+from the environment or `.env`) that already answers is used as it is. Otherwise a local
+one is started under `.data/<profile>/` and stopped again when the command ends, however it
+ends (Ctrl-C and SIGTERM included). Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+# Importable as `tools.*` from the checkout; tools/ itself must not shadow the `cassandra` driver.
+sys.path[0] = str(ROOT)
+
+from tools.cassandra import localcassandra  # noqa: E402
+from tools.redis import localredis  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    environment: dict[str, str]
+    cassandra_fast: bool
+
+
+PROFILES = {
+    "dev": Profile("dev", {"APP_ENV": "development"}, cassandra_fast=False),
+    "test": Profile(
+        "test",
+        {
+            "APP_ENV": "test",
+            "CASSANDRA_KEYSPACE": "chat_test",
+            "REDIS_URL": "redis://127.0.0.1:6379/1",
+            "BCRYPT_COST": "4",
+        },
+        cassandra_fast=True,
+    ),
+}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def _dot_env() -> dict[str, str]:
+    path = ROOT / ".env"
+    if not path.exists():
+        return {}
+    pairs = {}
+    for line in path.read_text().splitlines():
+        name, sep, value = line.partition("=")
+        if sep and not name.strip().startswith("#"):
+            pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _data_dir(profile: Profile) -> Path:
+    return ROOT / ".data" / profile.name
+
+
+def _ensure_cassandra(env: dict[str, str], profile: Profile) -> Callable[[], None] | None:
+    """Start a local node unless the configured one answers; returns how to stop it."""
+    host = env.get("CASSANDRA_CONTACT_POINTS", "127.0.0.1").split(",")[0].strip()
+    port = int(env.get("CASSANDRA_PORT", "9042"))
+    if _answers(host, port):
+        print(f"stack: using the Cassandra answering on {host}:{port}", flush=True)
+        return None
+    if host not in LOCAL_HOSTS or port != 9042:
+        raise SystemExit(f"stack: Cassandra at {host}:{port} does not answer")
+    base = _data_dir(profile) / "cassandra"
+    localcassandra.start_cluster(base, nodes=1, fast=profile.cassandra_fast)
+    return lambda: localcassandra.stop_all(base)
+
+
+def _ensure_redis(env: dict[str, str], profile: Profile) -> Callable[[], None] | None:
+    url = urlparse(env.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
+    host, port = url.hostname or "127.0.0.1", url.port or 6379
+    if _answers(host, port):
+        print(f"stack: using the Redis answering on {host}:{port}", flush=True)
+        return None
+    if host not in LOCAL_HOSTS:
+        raise SystemExit(f"stack: Redis at {host}:{port} does not answer")
+    directory = _data_dir(profile) / "redis"
+    localredis.start_redis(port, directory)
+    return lambda: localredis.stop_redis(port, directory)
+
+
+def run(profile: Profile, command: list[str]) -> int:
+    # The process environment wins. The test profile's defaults beat `.env`, so a developer's
+    # `.env` can never point the suite (which drops its keyspace) at real data.
+    if profile.name == "test":
+        env = {**_dot_env(), **profile.environment, **os.environ}
+    else:
+        env = {**profile.environment, **_dot_env(), **os.environ}
+    stoppers: list[Callable[[], None]] = []
+    # The command gets Ctrl-C from the terminal itself; here it only must not cut cleanup.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    child: subprocess.Popen[bytes] | None = None
+
+    def forward_term(signum: int, _frame: object) -> None:
+        if child is not None and child.poll() is None:
+            child.send_signal(signum)
+        else:
+            raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, forward_term)
+    try:
+        for ensure in (_ensure_cassandra, _ensure_redis):
+            stop = ensure(env, profile)
+            if stop is not None:
+                stoppers.append(stop)
+        child = subprocess.Popen(command, env=env, preexec_fn=_default_sigint)
+        return child.wait()
+    finally:
+        for stop in reversed(stoppers):
+            stop()
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def stop_all() -> None:
+    for profile in PROFILES.values():
+        base = _data_dir(profile)
+        localcassandra.stop_all(base / "cassandra")
+        localredis.stop_redis(None, base / "redis")
+
+
+def status() -> None:
+    for profile in PROFILES.values():
+        base = _data_dir(profile)
+        print(f"[{profile.name}]")
+        localcassandra.print_status(base / "cassandra")
+        localredis.print_status(base / "redis")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run", help="run a command with the stores available")
+    run_parser.add_argument("--profile", choices=sorted(PROFILES), default="dev")
+    run_parser.add_argument("argv", nargs=argparse.REMAINDER)
+    commands.add_parser("stop", help="stop every store the tooling started")
+    commands.add_parser("status", help="what is running")
+    args = parser.parse_args()
+    if args.command == "stop":
+        stop_all()
+        return 0
+    if args.command == "status":
+        status()
+        return 0
+    command = args.argv[1:] if args.argv[:1] == ["--"] else args.argv
+    if not command:
+        parser.error("run needs a command after --")
+    started = time.monotonic()
+    code = run(PROFILES[args.profile], command)
+    print(f"stack: command exited {code} after {time.monotonic() - started:.0f} s", flush=True)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -9,6 +9,8 @@ import sys
 import uvloop
 from aiohttp import web
 
+from chat_service.domain.errors import StoreUnavailable
+from chat_service.infra.cassandra import SchemaMissing
 from chat_service.infra.logging import configure_logging
 from chat_service.infra.migrations import MigrationError, migrate
 from chat_service.infra.settings import Settings, SettingsError, load_settings
@@ -51,5 +53,9 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     from chat_service.app import create_app
 
     uvloop.install()
-    web.run_app(create_app(settings), host=host, port=port, access_log=None, print=None)
+    try:
+        web.run_app(create_app(settings), host=host, port=port, access_log=None, print=None)
+    except (SchemaMissing, StoreUnavailable) as exc:
+        print(f"chat-service serve: {exc}", file=sys.stderr)
+        return 1
     return 0

@@ -72,19 +72,26 @@ def _cluster(settings: Settings) -> Cluster:
 class CassandraSession:
     """An asyncio face over one driver session."""
 
-    def __init__(self, cluster: Cluster, session: Session) -> None:
+    def __init__(self, cluster: Cluster, session: Session, keyspace: str | None) -> None:
         self._cluster = cluster
         self._session = session
+        self._keyspace = keyspace
 
     @classmethod
     async def connect(cls, settings: Settings, *, keyspace: str | None) -> CassandraSession:
-        """Connect, retrying while no host answers, for at most `cassandra_connect_timeout_s`."""
+        """Connect, retrying while no host answers, for at most `cassandra_connect_timeout_s`.
+
+        The session itself has no keyspace (`USE` makes prepared statements ambiguous);
+        statements are prepared with the keyspace instead (protocol v5).
+        """
         deadline = time.monotonic() + settings.cassandra_connect_timeout_s
         while True:
             cluster = _cluster(settings)
             try:
-                session = await asyncio.to_thread(cluster.connect, keyspace)
-                return cls(cluster, session)
+                session = await asyncio.to_thread(cluster.connect)
+                if keyspace is not None:
+                    await asyncio.to_thread(_require_keyspace, cluster, keyspace)
+                return cls(cluster, session, keyspace)
             except NoHostAvailable as exc:
                 await asyncio.to_thread(cluster.shutdown)
                 if time.monotonic() >= deadline:
@@ -93,7 +100,7 @@ class CassandraSession:
                 await asyncio.sleep(1.0)
 
     async def prepare(self, cql: str) -> PreparedStatement:
-        return await asyncio.to_thread(self._session.prepare, cql)
+        return await asyncio.to_thread(self._session.prepare, cql, None, self._keyspace)
 
     async def execute(
         self, statement: str | Statement, params: Sequence[Any] | dict[str, Any] | None = None
@@ -125,6 +132,17 @@ class CassandraSession:
 
     async def close(self) -> None:
         await asyncio.to_thread(self._cluster.shutdown)
+
+
+class SchemaMissing(Exception):
+    """The keyspace has not been created: the service cannot run before `migrate`."""
+
+
+def _require_keyspace(cluster: Cluster, keyspace: str) -> None:
+    if keyspace not in cluster.metadata.keyspaces:
+        raise SchemaMissing(
+            f"keyspace {keyspace} does not exist: run `chat-service migrate` first"
+        )
 
 
 def _resolve(future: asyncio.Future[list[Any]], rows: list[Any]) -> None:

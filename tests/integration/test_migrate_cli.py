@@ -1,0 +1,50 @@
+"""`chat-service migrate` as operators run it: twice, and from two processes at once."""
+
+import asyncio
+import os
+import sys
+
+from chat_service.infra.cassandra import CassandraSession
+from chat_service.infra.migrations import DEFAULT_DIR, load_migrations
+from chat_service.infra.settings import Settings
+
+KEYSPACE = "chat_migrate_test"
+
+
+async def _migrate_process(settings: Settings) -> tuple[int, str]:
+    env = {
+        **os.environ,
+        "APP_ENV": "test",
+        "CASSANDRA_CONTACT_POINTS": ",".join(settings.cassandra_contact_points),
+        "CASSANDRA_PORT": str(settings.cassandra_port),
+        "CASSANDRA_KEYSPACE": KEYSPACE,
+        "LOG_FORMAT": "json",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "chat_service", "migrate",
+        env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    output, _ = await process.communicate()
+    return process.returncode or 0, output.decode()
+
+
+async def test_concurrent_then_repeated_migrations_apply_each_file_once(
+    migrated: Settings,
+) -> None:
+    db = await CassandraSession.connect(migrated, keyspace=None)
+    try:
+        await db.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}")
+        first, second = await asyncio.gather(_migrate_process(migrated), _migrate_process(migrated))
+        assert first[0] == 0 and second[0] == 0, first[1] + second[1]
+        again = await _migrate_process(migrated)
+        assert again == (0, again[1]) and "none pending" in again[1]
+        rows = await db.execute(f"SELECT version FROM {KEYSPACE}.schema_migrations")
+        tables = await db.execute(
+            "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s", (KEYSPACE,)
+        )
+    finally:
+        await db.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}")
+        await db.close()
+    expected = [m.version for m in load_migrations(DEFAULT_DIR)]
+    assert sorted(row.version for row in rows) == expected
+    assert {"users", "messages_by_conversation"} <= {row.table_name for row in tables}

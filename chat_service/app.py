@@ -19,6 +19,7 @@ from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis
 from chat_service.infra.settings import Settings
 from chat_service.repos.cache.timelines import TimelineCache
+from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.health import StoreProbes
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
@@ -27,6 +28,7 @@ from chat_service.services.accounts import AccountService
 from chat_service.services.container import Services
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.health import HealthService
+from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
 from chat_service.services.tokens import TokenIssuer
 
@@ -51,7 +53,9 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         try:
             users = await UserRepository.create(db)
             messages = await MessageRepository.create(db)
+            conversations = await ConversationRepository.create(db)
             cache = TimelineCache(redis, max_len=settings.cache_history_size)
+            writer = MessageWriter(messages, conversations, cache, TimeUuidFactory())
             app[SERVICES] = Services(
                 health=HealthService(StoreProbes(db, redis)),
                 accounts=AccountService(
@@ -66,7 +70,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     refresh_ttl_s=settings.jwt_refresh_ttl_s,
                     clock_ns=now_ns,
                 ),
-                direct_messages=DirectMessageService(users, messages, cache, TimeUuidFactory()),
+                direct_messages=DirectMessageService(users, messages, cache, writer),
             )
             yield
         finally:

@@ -60,3 +60,44 @@ class MessagePage:
     messages: list[Message]
     next_cursor: uuid.UUID | None
     total: int | None = None
+
+
+class ConversationType(StrEnum):
+    DIRECT = "direct"
+    GROUP = "group"
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: uuid.UUID
+    type: ConversationType
+    name: str | None
+    created_by: str
+    is_private: bool
+    created_at_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    username: str
+    role: Role
+    joined_at_ns: int
+    last_read_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationSummary:
+    """An item of the conversation list."""
+
+    id: uuid.UUID
+    type: ConversationType
+    name: str | None
+    peer: str | None
+    last_message: Message | None
+    unread_count: int
+    updated_at_ns: int

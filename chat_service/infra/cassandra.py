@@ -140,9 +140,7 @@ class SchemaMissing(Exception):
 
 def _require_keyspace(cluster: Cluster, keyspace: str) -> None:
     if keyspace not in cluster.metadata.keyspaces:
-        raise SchemaMissing(
-            f"keyspace {keyspace} does not exist: run `chat-service migrate` first"
-        )
+        raise SchemaMissing(f"keyspace {keyspace} does not exist: run `chat-service migrate` first")
 
 
 def _resolve(future: asyncio.Future[list[Any]], rows: list[Any]) -> None:

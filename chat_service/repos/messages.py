@@ -1,16 +1,18 @@
 """Messages in Cassandra: every copy of one message is written by one logged batch.
 
-A direct message has three copies (its conversation's history and each participant's
-history of direct messages). A logged batch makes the copies all-or-nothing even if this
-process dies mid-write; each is keyed by the message id, so a retried batch overwrites
-itself. The per-bucket counters cannot join that batch (Cassandra keeps counters apart) and
-are written after it.
+A group message has one copy (its conversation's history); a direct message has three (its
+conversation's history and each participant's history of direct messages). A logged batch
+makes the copies all-or-nothing even if this process dies mid-write; each copy is keyed by
+the message id, so a retried batch only overwrites itself. The per-bucket counters cannot
+join that batch (Cassandra keeps counters apart) and are written after it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -73,32 +75,53 @@ class MessageRepository:
             return conversation_id, message_id
         return row.conversation_id, row.message_id
 
-    async def store_direct(self, message: Message) -> None:
-        """Write the three copies of a direct message, then count it."""
-        assert message.recipient is not None
+    async def store(
+        self, message: Message, user_copies: Sequence[str] = (), extra: Sequence[Any] = ()
+    ) -> None:
+        """Write the conversation copy, one copy per user in `user_copies` (direct messages),
+        and the caller's `extra` statements in one logged batch; then count the message."""
         bucket = day_bucket(message.id)
         conversation = message.conversation_id
-        people = (message.sender, message.recipient)
         batch = BatchStatement(BatchType.LOGGED)
         batch.add(self.conversations.insert(conversation, message))
-        for person in people:
+        for person in user_copies:
             batch.add(self.users.insert(person, message))
+        owners = [(self.conversations, conversation)] + [(self.users, p) for p in user_copies]
         new_buckets = [
-            (store, owner)
-            for store, owner in [(self.conversations, conversation)]
-            + [(self.users, person) for person in people]
-            if (owner, bucket) not in self._known_buckets
+            (store, owner) for store, owner in owners if (owner, bucket) not in self._known_buckets
         ]
         for store, owner in new_buckets:
             batch.add(store.index(owner, bucket))
+        for statement in extra:
+            batch.add(statement)
         await self._db.execute(batch)
         for _, owner in new_buckets:
             self._remember_bucket(owner, bucket)
         counters = BatchStatement(BatchType.COUNTER)
-        counters.add(self.conversations.count(conversation, bucket))
-        for person in people:
-            counters.add(self.users.count(person, bucket))
+        for store, owner in owners:
+            counters.add(store.count(owner, bucket))
         await self._count(counters, message.id)
+
+    async def edit(
+        self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
+    ) -> bool:
+        """Replace the text of every copy unless the message was deleted; False if it was."""
+        applied = await self.conversations.edit(
+            message.conversation_id, message.id, content, edited_at_ns
+        )
+        if not applied:
+            return False
+        await asyncio.gather(
+            *(self.users.edit(person, message.id, content, edited_at_ns) for person in user_copies)
+        )
+        return True
+
+    async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None:
+        """Drop the text (and attachment) from every copy, keeping the row as a tombstone."""
+        await asyncio.gather(
+            self.conversations.soft_delete(message.conversation_id, message.id),
+            *(self.users.soft_delete(person, message.id) for person in user_copies),
+        )
 
     async def _count(self, counters: BatchStatement, message_id: uuid.UUID) -> None:
         """Counters are advisory for paging offsets; a stored message is not failed for them."""

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from chat_service.domain.clock import datetime_to_ns
+from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
 from chat_service.domain.ids import day_bucket
 from chat_service.domain.models import Attachment, Message, MessageKind
 from chat_service.infra.cassandra import CassandraSession
@@ -69,6 +69,11 @@ class TimelineStore:
             "newest_before": f"{select} AND message_id < ? LIMIT ?",
             "ids": f"SELECT message_id FROM {t.messages} WHERE {owner} = ? AND bucket = ? LIMIT ?",
             "get": f"{select} AND message_id = ?",
+            "edit": f"UPDATE {t.messages} SET content = ?, edited_at = ? "
+            f"WHERE {owner} = ? AND bucket = ? AND message_id = ? IF deleted = false",
+            "soft_delete": f"UPDATE {t.messages} SET content = null, attachment_type = null, "
+            f"attachment_url = null, deleted = true "
+            f"WHERE {owner} = ? AND bucket = ? AND message_id = ?",
         }
         statements = {name: await db.prepare(text) for name, text in cql.items()}
         return cls(db, statements, keyed_by_user=owner != "conversation_id")
@@ -86,6 +91,20 @@ class TimelineStore:
 
     def count(self, owner: object, bucket: int) -> Any:
         return self._s["count"].bind((owner, bucket))
+
+    async def edit(
+        self, owner: object, message_id: uuid.UUID, content: str, edited_at_ns: int
+    ) -> bool:
+        """Set new text unless the copy is deleted (a lightweight transaction, so an edit can
+        never land after a delete and bring text back)."""
+        rows = await self._db.execute(
+            self._s["edit"],
+            (content, ns_to_datetime(edited_at_ns), owner, day_bucket(message_id), message_id),
+        )
+        return bool(rows[0].applied)
+
+    async def soft_delete(self, owner: object, message_id: uuid.UUID) -> None:
+        await self._db.execute(self._s["soft_delete"], (owner, day_bucket(message_id), message_id))
 
     # Reads.
 

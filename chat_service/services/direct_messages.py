@@ -9,19 +9,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from chat_service.domain import validation
-from chat_service.domain.errors import Conflict, InvalidInput, NotFound
-from chat_service.domain.ids import TimeUuidFactory, direct_conversation_id
-from chat_service.domain.models import Message
-from chat_service.repos.cache.timelines import (
-    TimelineCache,
-    conversation_timeline,
-    user_timeline,
-)
+from chat_service.domain.errors import InvalidInput, NotFound
+from chat_service.domain.ids import direct_conversation_id
+from chat_service.domain.models import ConversationType, Message
+from chat_service.repos.cache.timelines import TimelineCache, user_timeline
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.users import UserRepository
-
-# How long a retry waits for the first attempt, still in flight, to store its message.
-_IN_FLIGHT_WAITS_S = (0.05, 0.1, 0.2, 0.4, 0.8)
+from chat_service.services.messaging import Draft, MessageWriter, Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +33,12 @@ class DirectMessageService:
         users: UserRepository,
         messages: MessageRepository,
         cache: TimelineCache,
-        ids: TimeUuidFactory,
+        writer: MessageWriter,
     ) -> None:
         self._users = users
         self._messages = messages
         self._cache = cache
-        self._ids = ids
+        self._writer = writer
         self._known_users: set[str] = set()
 
     async def send(
@@ -59,35 +53,13 @@ class DirectMessageService:
             raise InvalidInput("You cannot send a message to yourself.", code="cannot_message_self")
         if not await self._user_exists(to):
             raise NotFound("The recipient does not exist.", code="recipient_not_found")
-        conversation_id = direct_conversation_id(sender, to)
-        message_id = self._ids.new()
-        if retry_key is not None:
-            claimed_conversation, claimed_id = await self._messages.reserve_client_id(
-                sender, retry_key, conversation_id, message_id
-            )
-            if claimed_id != message_id:
-                earlier = await self._earlier_attempt(claimed_conversation, claimed_id)
-                if earlier is not None:
-                    return earlier
-                if claimed_conversation != conversation_id:
-                    raise Conflict(
-                        "This client_message_id was used for another conversation.",
-                        code="client_message_id_conflict",
-                    )
-                message_id = claimed_id  # the first attempt died before storing: finish it
-        message = Message(
-            id=message_id,
-            conversation_id=conversation_id,
-            sender=sender,
-            recipient=to,
-            content=text,
+        target = Target(
+            conversation_id=direct_conversation_id(sender, to),
+            type=ConversationType.DIRECT,
+            members=(sender, to),
+            peer=to,
         )
-        await self._messages.store_direct(message)
-        await self._cache.append(
-            [conversation_timeline(conversation_id), user_timeline(sender), user_timeline(to)],
-            message,
-        )
-        return message
+        return await self._writer.post(target, Draft(sender, text, retry_key=retry_key))
 
     async def history(
         self, username: str, page_size: int, page: int | None, before: uuid.UUID | None
@@ -158,17 +130,6 @@ class DirectMessageService:
             return messages
 
         return load
-
-    async def _earlier_attempt(
-        self, conversation_id: uuid.UUID, message_id: uuid.UUID
-    ) -> Message | None:
-        """The message an earlier attempt stored, waiting briefly if it is still in flight."""
-        for pause in (0.0, *_IN_FLIGHT_WAITS_S):
-            await asyncio.sleep(pause)
-            found = await self._messages.conversations.get(conversation_id, message_id)
-            if found is not None:
-                return found
-        return None
 
     async def _user_exists(self, username: str) -> bool:
         """Accounts are never deleted, so a name once found stays found."""

@@ -43,7 +43,7 @@ async def heavy_user(client: TestClient, migrated: Settings) -> tuple[dict[str, 
 
     async def store(message: Message) -> None:
         async with semaphore:
-            await repo.store_direct(message)
+            await repo.store(message, (message.sender, message.recipient))
 
     try:
         await asyncio.gather(*(store(message) for message in messages))

@@ -53,23 +53,30 @@ return 1
 """
 )
 
-# ARGV: sort_key, encoded, name...   (edits and deletes: replace a cached copy, never add one)
-REPLACE = (
-    PRELUDE
-    + """
-local sk, encoded = ARGV[1], ARGV[2]
-for i = 3, #ARGV do
+# ARGV: sort_key, encoded, edited_at_ns, deleted (0|1), name...
+# Edits and deletes replace a cached copy, never add one. A deleted entry stays deleted and
+# an older edit never replaces a newer one, whatever order the writes arrive in.
+REPLACE = PRELUDE + """
+local sk, encoded, edited, deleted = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
+local function superseded(h)
+  local old = redis.call('HGET', h, sk)
+  if not old then return false end
+  local entry = cjson.decode(old)
+  if entry.d then return true end
+  if deleted then return false end
+  return entry.e ~= cjson.null and entry.e > edited
+end
+for i = 5, #ARGV do
   local z, h = keys(ARGV[i])
   local state = redis.call('HGET', h, '~state')
   if state == 'ready' then
-    if redis.call('ZSCORE', z, sk) then redis.call('HSET', h, sk, encoded) end
-  elseif state then
+    if redis.call('ZSCORE', z, sk) and not superseded(h) then redis.call('HSET', h, sk, encoded) end
+  elseif state and not superseded(h) then
     redis.call('HSET', h, sk, encoded)
   end
 end
 return 1
 """
-)
 
 # ARGV: name, token, fill_ttl  -> 'started', or the state that was already there
 BEGIN_FILL = (
@@ -102,26 +109,27 @@ return 1
 """
 )
 
-# ARGV: name, mode ('offset' | 'before' | 'newest'), position, count
-#   -> false when not cached, else {cached_count, encoded...} newest first
-READ = (
-    PRELUDE
-    + """
+# ARGV: name, mode ('offset' | 'before' | 'after'), position, count
+#   -> false when not cached, else {cached_count, oldest_sort_key, encoded...}; 'after' pages
+#   run oldest first, the others newest first
+READ = PRELUDE + """
 local z, h = keys(ARGV[1])
 if redis.call('HGET', h, '~state') ~= 'ready' then return false end
 local mode, count = ARGV[2], tonumber(ARGV[4])
 local members
 if mode == 'before' then
   members = redis.call('ZREVRANGEBYLEX', z, '(' .. ARGV[3], '-', 'LIMIT', 0, count)
+elseif mode == 'after' then
+  members = redis.call('ZRANGEBYLEX', z, '(' .. ARGV[3], '+', 'LIMIT', 0, count)
 else
   local first = tonumber(ARGV[3])
   members = redis.call('ZREVRANGE', z, first, first + count - 1)
 end
-local result = {redis.call('ZCARD', z)}
+local oldest = redis.call('ZRANGE', z, 0, 0)[1] or ''
+local result = {redis.call('ZCARD', z), oldest}
 if #members > 0 then
   local values = redis.call('HMGET', h, unpack(members))
-  for i = 1, #members do result[i + 1] = values[i] or '' end
+  for i = 1, #members do result[i + 2] = values[i] or '' end
 end
 return result
 """
-)

@@ -40,6 +40,7 @@ def user_timeline(username: str) -> str:
 class CachedPage:
     messages: list[Message]
     cached_count: int  # how many messages the timeline holds in Redis
+    oldest_key: str  # sort key of the oldest cached message ('' when none)
 
 
 class TimelineCache:
@@ -60,7 +61,15 @@ class TimelineCache:
         await self._write(self._append, args)
 
     async def replace(self, timelines: Sequence[str], message: Message) -> None:
-        await self._write(self._replace, [sort_key(message.id), encode(message), *timelines])
+        """Update the cached copies of an edited or deleted message."""
+        args = [
+            sort_key(message.id),
+            encode(message),
+            message.edited_at_ns or 0,
+            int(message.deleted),
+            *timelines,
+        ]
+        await self._write(self._replace, args)
 
     async def newest(self, timeline: str, offset: int, count: int) -> CachedPage | None:
         """`count` messages after skipping the `offset` newest; None when not cached."""
@@ -69,6 +78,10 @@ class TimelineCache:
     async def before(self, timeline: str, message_id: uuid.UUID, count: int) -> CachedPage | None:
         """Up to `count` messages older than `message_id`; None when not cached."""
         return await self._read_page(timeline, "before", sort_key(message_id), count)
+
+    async def after(self, timeline: str, message_id: uuid.UUID, count: int) -> CachedPage | None:
+        """Up to `count` messages newer than `message_id`, oldest first; None when not cached."""
+        return await self._read_page(timeline, "after", sort_key(message_id), count)
 
     async def ensure_filled(
         self, timeline: str, load: Callable[[int], Awaitable[list[Message]]]
@@ -112,11 +125,11 @@ class TimelineCache:
         if not reply:
             return None
         try:
-            messages = [decode(raw) for raw in reply[1:]]
+            messages = [decode(raw) for raw in reply[2:]]
         except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
             log.warning("cache.corrupt_entry", timeline=timeline)
             return None
-        return CachedPage(messages, int(reply[0]))
+        return CachedPage(messages, int(reply[0]), reply[1].decode())
 
     async def _write(self, script: object, args: list[object]) -> None:
         if not await self._healthy():

@@ -1,0 +1,174 @@
+"""Posting, editing and deleting a message in a conversation: the order of writes.
+
+1. An optional retry key is claimed (so retries store nothing new).
+2. Every Cassandra copy, with the conversation rows a direct message (re)creates, the
+   sender's activity and read marker, in one logged batch; the counters after it.
+3. Every other member's activity (groups), then the Redis cache.
+Cassandra accepts a message before anything derived from it is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from chat_service.domain.errors import Conflict
+from chat_service.domain.ids import TimeUuidFactory
+from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind
+from chat_service.repos.cache.timelines import (
+    TimelineCache,
+    conversation_timeline,
+    user_timeline,
+)
+from chat_service.repos.conversations import ConversationRepository
+from chat_service.repos.messages import MessageRepository
+
+# How long a retry waits for the first attempt, still in flight, to store its message.
+_IN_FLIGHT_WAITS_S = (0.05, 0.1, 0.2, 0.4, 0.8)
+_FAN_OUT_CHUNK = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a message goes: a conversation, its kind, and who is in it."""
+
+    conversation_id: uuid.UUID
+    type: ConversationType
+    members: Sequence[str]
+    peer: str | None = None  # the other participant of a direct conversation
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    sender: str
+    content: str | None
+    attachment: Attachment | None = None
+    retry_key: str | None = None
+    kind: MessageKind = MessageKind.MESSAGE
+
+
+class MessageWriter:
+    def __init__(
+        self,
+        messages: MessageRepository,
+        conversations: ConversationRepository,
+        cache: TimelineCache,
+        ids: TimeUuidFactory,
+    ) -> None:
+        self._messages = messages
+        self._conversations = conversations
+        self._cache = cache
+        self._ids = ids
+
+    async def post(self, target: Target, draft: Draft) -> Message:
+        message_id = self._ids.new()
+        if draft.retry_key is not None:
+            earlier, message_id = await self._claim(target, draft, message_id)
+            if earlier is not None:
+                return earlier
+        message = Message(
+            id=message_id,
+            conversation_id=target.conversation_id,
+            sender=draft.sender,
+            recipient=target.peer,
+            content=draft.content,
+            kind=draft.kind,
+            attachment=draft.attachment,
+        )
+        direct = target.type is ConversationType.DIRECT
+        user_copies = _participants(message) if direct else ()
+        await self._messages.store(message, user_copies, self._batched_rows(target, message))
+        if not direct:
+            await self._fan_out_activity(target, message)
+        await self._cache.append(_timelines(message), message)
+        return message
+
+    async def edit(self, message: Message, content: str, edited_at_ns: int) -> Message | None:
+        """The edited message, or None when it was deleted meanwhile."""
+        if not await self._messages.edit(message, _participants(message), content, edited_at_ns):
+            return None
+        edited = replace(message, content=content, edited_at_ns=edited_at_ns)
+        await self._cache.replace(_timelines(edited), edited)
+        return edited
+
+    async def delete(self, message: Message) -> Message:
+        await self._messages.soft_delete(message, _participants(message))
+        deleted = replace(message, content=None, attachment=None, deleted=True)
+        await self._cache.replace(_timelines(deleted), deleted)
+        return deleted
+
+    def _batched_rows(self, target: Target, message: Message) -> list[object]:
+        """Rows written in the message's own batch: the sender's activity and read marker,
+        and for a direct message the conversation itself and the peer's activity."""
+        conversation = target.conversation_id
+        rows: list[object] = [
+            self._conversations.activity_statement(message.sender, conversation, message.id),
+            *self._conversations.read_statements(message.sender, conversation, message.id),
+        ]
+        if target.type is ConversationType.DIRECT and target.peer is not None:
+            rows += self._conversations.direct_statements(
+                conversation, (message.sender, target.peer), message.id
+            )
+            rows.append(
+                self._conversations.activity_statement(target.peer, conversation, message.id)
+            )
+        return rows
+
+    async def _fan_out_activity(self, target: Target, message: Message) -> None:
+        others = [name for name in target.members if name != message.sender]
+        for start in range(0, len(others), _FAN_OUT_CHUNK):
+            chunk = others[start : start + _FAN_OUT_CHUNK]
+            await self._conversations.execute_all(
+                [
+                    self._conversations.activity_statement(
+                        name, target.conversation_id, message.id
+                    )
+                    for name in chunk
+                ]
+            )
+
+    async def _claim(
+        self, target: Target, draft: Draft, message_id: uuid.UUID
+    ) -> tuple[Message | None, uuid.UUID]:
+        """Claim the retry key: (the message an earlier attempt stored, None) or (None, the
+        id to store under: ours, or the earlier attempt's if it died before storing)."""
+        assert draft.retry_key is not None
+        claimed_conversation, claimed_id = await self._messages.reserve_client_id(
+            draft.sender, draft.retry_key, target.conversation_id, message_id
+        )
+        if claimed_id == message_id:
+            return None, message_id
+        earlier = await self._earlier_attempt(claimed_conversation, claimed_id)
+        if earlier is not None:
+            return earlier, claimed_id
+        if claimed_conversation != target.conversation_id:
+            raise Conflict(
+                "This client_message_id was used for another conversation.",
+                code="client_message_id_conflict",
+            )
+        return None, claimed_id
+
+    async def _earlier_attempt(
+        self, conversation_id: uuid.UUID, message_id: uuid.UUID
+    ) -> Message | None:
+        """The message an earlier attempt stored, waiting briefly if it is still in flight."""
+        for pause in (0.0, *_IN_FLIGHT_WAITS_S):
+            await asyncio.sleep(pause)
+            found = await self._messages.conversations.get(conversation_id, message_id)
+            if found is not None:
+                return found
+        return None
+
+
+def _participants(message: Message) -> tuple[str, ...]:
+    """The users whose direct-message history holds a copy of `message`."""
+    return (message.sender, message.recipient) if message.recipient else ()
+
+
+def _timelines(message: Message) -> list[str]:
+    return [
+        conversation_timeline(message.conversation_id),
+        *(user_timeline(person) for person in _participants(message)),
+    ]

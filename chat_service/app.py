@@ -26,6 +26,7 @@ from chat_service.repos.refresh_tokens import RefreshTokenRepository
 from chat_service.repos.users import UserRepository
 from chat_service.services.accounts import AccountService
 from chat_service.services.container import Services
+from chat_service.services.conversations import ConversationService
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.health import HealthService
 from chat_service.services.messaging import MessageWriter
@@ -71,6 +72,9 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     clock_ns=now_ns,
                 ),
                 direct_messages=DirectMessageService(users, messages, cache, writer),
+                conversations=ConversationService(
+                    users, conversations, messages, cache, writer, clock_ns=now_ns
+                ),
             )
             yield
         finally:

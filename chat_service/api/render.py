@@ -6,7 +6,14 @@ from typing import Any
 
 from chat_service.domain.clock import format_ns
 from chat_service.domain.ids import epoch_ns
-from chat_service.domain.models import Message, TokenPair, User
+from chat_service.domain.models import (
+    Conversation,
+    ConversationSummary,
+    Member,
+    Message,
+    TokenPair,
+    User,
+)
 
 
 def user(value: User) -> dict[str, Any]:
@@ -40,4 +47,37 @@ def message(value: Message) -> dict[str, Any]:
         "timestamp": format_ns(epoch_ns(value.id)),
         "edited_at": format_ns(value.edited_at_ns) if value.edited_at_ns else None,
         "deleted": value.deleted,
+    }
+
+
+def member(value: Member) -> dict[str, Any]:
+    return {
+        "username": value.username,
+        "role": value.role.value,
+        "joined_at": format_ns(value.joined_at_ns),
+        "last_read_message_id": str(value.last_read_id) if value.last_read_id else None,
+    }
+
+
+def conversation(value: Conversation, members: list[Member]) -> dict[str, Any]:
+    return {
+        "id": str(value.id),
+        "type": value.type.value,
+        "name": value.name,
+        "created_by": value.created_by,
+        "is_private": value.is_private,
+        "created_at": format_ns(value.created_at_ns),
+        "members": [member(m) for m in members],
+    }
+
+
+def summary(value: ConversationSummary) -> dict[str, Any]:
+    return {
+        "id": str(value.id),
+        "type": value.type.value,
+        "name": value.name,
+        "peer": value.peer,
+        "last_message": message(value.last_message) if value.last_message else None,
+        "unread_count": value.unread_count,
+        "updated_at": format_ns(value.updated_at_ns),
     }

@@ -6,6 +6,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from chat_service.api import accounts, direct_messages, health
+from chat_service.api import conversations as conv
+from chat_service.api.openapi import openapi_json
 
 API = "/api/v1"
 
@@ -14,6 +16,7 @@ def setup_routes(app: web.Application) -> None:
     router = app.router
     router.add_get(f"{API}/health", health.health)
     router.add_get(f"{API}/ready", health.ready)
+    router.add_get(f"{API}/openapi.json", openapi_json)
 
     router.add_post(f"{API}/auth/register", accounts.register)
     router.add_post(f"{API}/auth/login", accounts.login)
@@ -24,6 +27,23 @@ def setup_routes(app: web.Application) -> None:
 
     router.add_post(f"{API}/messages/send", direct_messages.send)
     _collection(router, "GET", f"{API}/messages", direct_messages.history)
+
+    conversations = f"{API}/conversations"
+    one = f"{conversations}/{{conversation_id}}"
+    message = f"{one}/messages/{{message_id}}"
+    _collection(router, "GET", conversations, conv.list_conversations)
+    _collection(router, "POST", conversations, conv.create)
+    router.add_get(one, conv.get)
+    router.add_post(f"{one}/join", conv.join)
+    _collection(router, "POST", f"{one}/members", conv.add_member)
+    router.add_patch(f"{one}/members/{{username}}", conv.set_role)
+    router.add_delete(f"{one}/members/{{username}}", conv.remove_member)
+    _collection(router, "GET", f"{one}/messages", conv.history)
+    _collection(router, "POST", f"{one}/messages", conv.post_message)
+    router.add_get(message, conv.get_message)
+    router.add_patch(message, conv.edit_message)
+    router.add_delete(message, conv.delete_message)
+    router.add_post(f"{one}/read", conv.mark_read)
 
 
 def _collection(router: web.UrlDispatcher, method: str, path: str, handler: Handler) -> None:

@@ -32,3 +32,9 @@ def ns_to_datetime(epoch_ns: int) -> datetime:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_millis(epoch_ns: int) -> int:
+    """The same instant at the millisecond precision Cassandra's `timestamp` stores, so a
+    value answered at creation equals the value read back later."""
+    return epoch_ns // 1_000_000 * 1_000_000

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import uuid
+from urllib.parse import urlsplit
 
 from chat_service.domain.errors import InvalidInput
+from chat_service.domain.ids import parse_timeuuid
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{2,31}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
@@ -66,4 +69,37 @@ def bounded_int(raw: str | None, field: str, default: int, low: int, high: int) 
     value = int(raw)
     if not low <= value <= high:
         raise invalid(field, f"must be between {low} and {high}")
+    return value
+
+
+GROUP_NAME_MAX = 100
+URL_MAX = 2048
+
+
+def group_name(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise invalid("name", "must be a non-empty string")
+    if len(value) > GROUP_NAME_MAX:
+        raise invalid("name", f"must be at most {GROUP_NAME_MAX} characters")
+    return value
+
+
+def message_id(value: object, field: str) -> uuid.UUID:
+    """A message id (a TIMEUUID) given in a body or a query string."""
+    parsed = parse_timeuuid(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise invalid(field, "must be a message id (a TIMEUUID)")
+    return parsed
+
+
+def http_url(value: object, field: str) -> str:
+    if not isinstance(value, str) or len(value) > URL_MAX:
+        raise invalid(field, f"url must be a string of at most {URL_MAX} characters")
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in ("http", "https"):
+        raise invalid(field, "url must be an http or https URL")
     return value

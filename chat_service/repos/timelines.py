@@ -23,6 +23,7 @@ MESSAGE_COLUMNS = (
 )
 _INDEX_PAGE = 256
 _NO_BUCKET = 2**31 - 1
+_MIN_ID = uuid.UUID("00000000-0000-1000-8080-808080808080")  # older than any TIMEUUID
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,11 @@ class TimelineStore:
             "newest_before": f"{select} AND message_id < ? LIMIT ?",
             "ids": f"SELECT message_id FROM {t.messages} WHERE {owner} = ? AND bucket = ? LIMIT ?",
             "get": f"{select} AND message_id = ?",
+            "buckets_up": f"SELECT bucket FROM {t.index} WHERE {owner} = ? AND bucket >= ? "
+            "ORDER BY bucket ASC LIMIT ?",
+            "oldest_after": f"{select} AND message_id > ? ORDER BY message_id ASC LIMIT ?",
+            "senders_after": f"SELECT sender, kind FROM {t.messages} "
+            f"WHERE {owner} = ? AND bucket = ? AND message_id > ? LIMIT ?",
             "edit": f"UPDATE {t.messages} SET content = ?, edited_at = ? "
             f"WHERE {owner} = ? AND bucket = ? AND message_id = ? IF deleted = false",
             "soft_delete": f"UPDATE {t.messages} SET content = null, attachment_type = null, "
@@ -143,6 +149,43 @@ class TimelineStore:
             if not buckets and more_buckets and len(found) < wanted:
                 buckets, more_buckets = await self._buckets(owner, wave[-1] - 1)
         return found[:limit], len(found) > limit
+
+    async def oldest_after(
+        self, owner: object, after: uuid.UUID, limit: int
+    ) -> tuple[list[Message], bool]:
+        """Up to `limit` messages newer than `after`, oldest first, and whether more exist."""
+        wanted = limit + 1
+        found: list[Message] = []
+        bucket = day_bucket(after)
+        while len(found) < wanted:
+            rows = await self._db.execute(self._s["buckets_up"], (owner, bucket, _INDEX_PAGE))
+            buckets = [row.bucket for row in rows]
+            for bucket in buckets:
+                rows = await self._db.execute(
+                    self._s["oldest_after"], (owner, bucket, after, wanted - len(found))
+                )
+                found.extend(message_from_row(row) for row in rows)
+                if len(found) >= wanted:
+                    break
+            if len(buckets) < _INDEX_PAGE:
+                break
+            bucket = buckets[-1] + 1
+        return found[:limit], len(found) > limit
+
+    async def count_unread(
+        self, owner: object, after: uuid.UUID | None, reader: str, cap: int
+    ) -> int:
+        """Messages newer than `after` that `reader` did not send, counting at most `cap`."""
+        floor = day_bucket(after) if after is not None else 0
+        buckets, _ = await self._buckets(owner, _NO_BUCKET)
+        unread = 0
+        for bucket in (b for b in buckets if b >= floor):
+            bound = after if after is not None and bucket == floor else _MIN_ID
+            rows = await self._db.execute(self._s["senders_after"], (owner, bucket, bound, cap))
+            unread += sum(1 for row in rows if row.kind == "message" and row.sender != reader)
+            if unread >= cap:
+                return cap
+        return unread
 
     async def nth_id(self, owner: object, bucket: int, n: int) -> uuid.UUID | None:
         """The id of the n-th newest message (1-based) of one bucket."""

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 
 from chat_service.domain import validation
+from chat_service.domain.clock import to_millis
 from chat_service.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chat_service.domain.models import TokenPair, User, UserCredentials
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
@@ -41,7 +42,7 @@ class AccountService:
     async def register(self, username: object, password: object) -> User:
         name = validation.username(username)
         secret = validation.password(password)
-        user = User(id=uuid.uuid4(), username=name, created_at_ns=self._clock_ns())
+        user = User(id=uuid.uuid4(), username=name, created_at_ns=to_millis(self._clock_ns()))
         credentials = UserCredentials(user, await self._hasher.hash(secret))
         if not await self._users.insert(credentials):
             raise Conflict("That username is taken.", code="username_taken")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chat_service.services.accounts import AccountService
+from chat_service.services.conversations import ConversationService
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.health import HealthService
 
@@ -14,3 +15,4 @@ class Services:
     health: HealthService
     accounts: AccountService
     direct_messages: DirectMessageService
+    conversations: ConversationService

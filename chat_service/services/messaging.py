@@ -122,9 +122,7 @@ class MessageWriter:
             chunk = others[start : start + _FAN_OUT_CHUNK]
             await self._conversations.execute_all(
                 [
-                    self._conversations.activity_statement(
-                        name, target.conversation_id, message.id
-                    )
+                    self._conversations.activity_statement(name, target.conversation_id, message.id)
                     for name in chunk
                 ]
             )

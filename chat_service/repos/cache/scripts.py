@@ -56,7 +56,9 @@ return 1
 # ARGV: sort_key, encoded, edited_at_ns, deleted (0|1), name...
 # Edits and deletes replace a cached copy, never add one. A deleted entry stays deleted and
 # an older edit never replaces a newer one, whatever order the writes arrive in.
-REPLACE = PRELUDE + """
+REPLACE = (
+    PRELUDE
+    + """
 local sk, encoded, edited, deleted = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4] == '1'
 local function superseded(h)
   local old = redis.call('HGET', h, sk)
@@ -77,6 +79,7 @@ for i = 5, #ARGV do
 end
 return 1
 """
+)
 
 # ARGV: name, token, fill_ttl  -> 'started', or the state that was already there
 BEGIN_FILL = (
@@ -112,7 +115,9 @@ return 1
 # ARGV: name, mode ('offset' | 'before' | 'after'), position, count
 #   -> false when not cached, else {cached_count, oldest_sort_key, encoded...}; 'after' pages
 #   run oldest first, the others newest first
-READ = PRELUDE + """
+READ = (
+    PRELUDE
+    + """
 local z, h = keys(ARGV[1])
 if redis.call('HGET', h, '~state') ~= 'ready' then return false end
 local mode, count = ARGV[2], tonumber(ARGV[4])
@@ -133,3 +138,4 @@ if #members > 0 then
 end
 return result
 """
+)

@@ -5,19 +5,22 @@ Nothing else constructs connections; tests build the app here with their own set
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
-from chat_service.api.context import SERVICES
+from chat_service.api.context import HUB, LIVE, SERVICES
 from chat_service.api.errors import error_middleware
+from chat_service.api.hub import Hub, LiveSettings
 from chat_service.api.logging import access_log_middleware
 from chat_service.api.routes import setup_routes
 from chat_service.domain.clock import now_ns
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.infra.cassandra import CassandraSession
-from chat_service.infra.redis import connect_redis
+from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
+from chat_service.repos.cache.events import EventBus
 from chat_service.repos.cache.timelines import TimelineCache
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.health import StoreProbes
@@ -42,21 +45,35 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=MAX_BODY_BYTES,
     )
     app.cleanup_ctx.append(_services(settings))
+    app.on_shutdown.append(_close_websockets)
     setup_routes(app)
     return app
+
+
+async def _close_websockets(app: web.Application) -> None:
+    """Graceful shutdown: clients are told the server is going away (1001) and reconnect."""
+    await app[HUB].close_all(WSCloseCode.GOING_AWAY, "server shutting down")
 
 
 def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[None]]:
     async def context(app: web.Application) -> AsyncIterator[None]:
         db = await CassandraSession.connect(settings, keyspace=settings.cassandra_keyspace)
         redis = connect_redis(settings)
+        subscriber = connect_subscriber(settings)
         hasher = PasswordHasher(settings.bcrypt_cost)
+        bus = EventBus(redis, subscriber)
+        hub = Hub(settings.ws_queue_size)
+        app[HUB] = hub
+        app[LIVE] = LiveSettings(
+            settings.ws_heartbeat_s, settings.ws_idle_timeout_s, settings.ws_queue_size
+        )
+        delivery = asyncio.create_task(hub.run(bus))
         try:
             users = await UserRepository.create(db)
             messages = await MessageRepository.create(db)
             conversations = await ConversationRepository.create(db)
             cache = TimelineCache(redis, max_len=settings.cache_history_size)
-            writer = MessageWriter(messages, conversations, cache, TimeUuidFactory())
+            writer = MessageWriter(messages, conversations, cache, bus, TimeUuidFactory())
             app[SERVICES] = Services(
                 health=HealthService(StoreProbes(db, redis)),
                 accounts=AccountService(
@@ -73,12 +90,14 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 ),
                 direct_messages=DirectMessageService(users, messages, cache, writer),
                 conversations=ConversationService(
-                    users, conversations, messages, cache, writer, clock_ns=now_ns
+                    users, conversations, messages, cache, writer, bus, clock_ns=now_ns
                 ),
             )
             yield
         finally:
+            delivery.cancel()
             hasher.close()
+            await subscriber.aclose()
             await redis.aclose()
             await db.close()
 

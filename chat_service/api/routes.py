@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from chat_service.api import accounts, direct_messages, health
+from chat_service.api import accounts, direct_messages, health, live
 from chat_service.api import conversations as conv
 from chat_service.api.openapi import openapi_json
 
@@ -17,6 +17,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_get(f"{API}/health", health.health)
     router.add_get(f"{API}/ready", health.ready)
     router.add_get(f"{API}/openapi.json", openapi_json)
+    router.add_get("/ws", live.websocket)
 
     router.add_post(f"{API}/auth/register", accounts.register)
     router.add_post(f"{API}/auth/login", accounts.login)

@@ -20,3 +20,15 @@ def connect_redis(settings: Settings) -> Redis:
         health_check_interval=30,
         max_connections=256,
     )
+
+
+def connect_subscriber(settings: Settings) -> Redis:
+    """A client for one long-lived subscription: no read timeout (it waits for events),
+    with periodic pings so that a dead connection is noticed within seconds."""
+    return Redis.from_url(
+        settings.redis_url,
+        socket_timeout=None,
+        socket_connect_timeout=settings.redis_timeout_s,
+        retry=Retry(NoBackoff(), retries=0),
+        health_check_interval=5,
+    )

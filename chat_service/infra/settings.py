@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     redis_timeout_s: float = Field(1.0, gt=0, le=30)
     cache_history_size: int = Field(500, ge=10, le=10_000)
 
+    ws_heartbeat_s: float = Field(30.0, gt=0)
+    ws_idle_timeout_s: float = Field(3600.0, gt=0)
+    ws_queue_size: int = Field(256, ge=1, le=100_000)
+
     jwt_secret: SecretStr = SecretStr("")
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_access_ttl_s: int = Field(24 * 3600, ge=60)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from chat_service.domain import validation
 from chat_service.domain.clock import to_millis
 from chat_service.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import epoch_ns, sort_key
 from chat_service.domain.models import (
     Attachment,
@@ -35,7 +36,7 @@ from chat_service.repos.cache.timelines import (
 from chat_service.repos.conversations import ConversationRepository, UserConversation
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.users import UserRepository
-from chat_service.services.messaging import Draft, MessageWriter, Target
+from chat_service.services.messaging import Draft, EventPublisher, MessageWriter, Target
 
 UNREAD_CAP = 1000
 MAX_INITIAL_MEMBERS = 256
@@ -62,6 +63,7 @@ class ConversationService:
         messages: MessageRepository,
         cache: TimelineCache,
         writer: MessageWriter,
+        events: EventPublisher,
         clock_ns: Callable[[], int],
     ) -> None:
         self._users = users
@@ -69,6 +71,7 @@ class ConversationService:
         self._messages = messages
         self._cache = cache
         self._writer = writer
+        self._events = events
         self._clock_ns = clock_ns
 
     # Groups and membership.
@@ -152,6 +155,10 @@ class ConversationService:
             raise Forbidden("Only admins remove other members.")
         await self._conversations.remove_member(conversation_id, target.username)
         await self._system_event(conversation, target.username, MessageKind.MEMBER_LEFT)
+        audience = (*await self._audience(conversation_id), target.username)
+        await self._events.publish(
+            Event(EventType.MEMBER_LEFT, audience, conversation_id, username=target.username)
+        )
 
     # The conversation list.
 
@@ -251,7 +258,8 @@ class ConversationService:
             raise Forbidden("Only the sender can edit a message.")
         if message.deleted:
             raise Conflict("The message was deleted.", code="message_deleted")
-        edited = await self._writer.edit(message, text, to_millis(self._clock_ns()))
+        audience = await self._audience(conversation_id)
+        edited = await self._writer.edit(message, text, to_millis(self._clock_ns()), audience)
         if edited is None:
             raise Conflict("The message was deleted.", code="message_deleted")
         return edited
@@ -263,7 +271,7 @@ class ConversationService:
         if message.sender != caller and not is_admin:
             raise Forbidden("Only the sender or a group admin can delete a message.")
         if not message.deleted:
-            await self._writer.delete(message)
+            await self._writer.delete(message, await self._audience(conversation_id))
 
     async def mark_read(self, caller: str, conversation_id: uuid.UUID, message_id: object) -> None:
         await self._membership(caller, conversation_id)
@@ -271,6 +279,11 @@ class ConversationService:
         await self._message_or_404(conversation_id, read_up_to)
         await self._conversations.execute_all(
             self._conversations.read_statements(caller, conversation_id, read_up_to)
+        )
+        await self._events.publish(
+            Event(
+                EventType.READ, (caller,), conversation_id, username=caller, message_id=read_up_to
+            )
         )
 
     # Helpers.
@@ -285,6 +298,10 @@ class ConversationService:
         if me is None or conversation is None:
             raise NotFound("The conversation does not exist.")
         return conversation, me
+
+    async def _audience(self, conversation_id: uuid.UUID) -> list[str]:
+        """Who hears about a change now: the current members."""
+        return [m.username for m in await self._conversations.members(conversation_id)]
 
     async def _member_or_404(self, conversation_id: uuid.UUID, username: str) -> Member:
         member = await self._conversations.member(conversation_id, username)
@@ -309,6 +326,14 @@ class ConversationService:
         member = Member(username, Role.MEMBER, now)
         await self._conversations.add_member(conversation, member)
         await self._system_event(conversation, username, MessageKind.MEMBER_JOINED)
+        await self._events.publish(
+            Event(
+                EventType.MEMBER_JOINED,
+                tuple(await self._audience(conversation.id)),
+                conversation.id,
+                username=username,
+            )
+        )
         return member
 
     async def _system_event(
@@ -318,7 +343,7 @@ class ConversationService:
         await self._writer.post(target, Draft(username, None, kind=kind))
 
     async def _target(self, conversation: Conversation, sender: str) -> Target:
-        members = [m.username for m in await self._conversations.members(conversation.id)]
+        members = await self._audience(conversation.id)
         peer = None
         if conversation.type is ConversationType.DIRECT:
             peer = next((name for name in members if name != sender), None)

@@ -3,7 +3,7 @@
 1. An optional retry key is claimed (so retries store nothing new).
 2. Every Cassandra copy, with the conversation rows a direct message (re)creates, the
    sender's activity and read marker, in one logged batch; the counters after it.
-3. Every other member's activity (groups), then the Redis cache.
+3. Every other member's activity (groups), then the Redis cache, then the live event.
 Cassandra accepts a message before anything derived from it is written.
 """
 
@@ -13,8 +13,10 @@ import asyncio
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from chat_service.domain.errors import Conflict
+from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind
 from chat_service.repos.cache.timelines import (
@@ -24,6 +26,11 @@ from chat_service.repos.cache.timelines import (
 )
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.messages import MessageRepository
+
+
+class EventPublisher(Protocol):
+    async def publish(self, event: Event) -> None: ...
+
 
 # How long a retry waits for the first attempt, still in flight, to store its message.
 _IN_FLIGHT_WAITS_S = (0.05, 0.1, 0.2, 0.4, 0.8)
@@ -55,11 +62,13 @@ class MessageWriter:
         messages: MessageRepository,
         conversations: ConversationRepository,
         cache: TimelineCache,
+        events: EventPublisher,
         ids: TimeUuidFactory,
     ) -> None:
         self._messages = messages
         self._conversations = conversations
         self._cache = cache
+        self._events = events
         self._ids = ids
 
     async def post(self, target: Target, draft: Draft) -> Message:
@@ -83,21 +92,31 @@ class MessageWriter:
         if not direct:
             await self._fan_out_activity(target, message)
         await self._cache.append(_timelines(message), message)
+        await self._notify(EventType.MESSAGE_CREATED, target.members, message)
         return message
 
-    async def edit(self, message: Message, content: str, edited_at_ns: int) -> Message | None:
+    async def edit(
+        self, message: Message, content: str, edited_at_ns: int, audience: Sequence[str]
+    ) -> Message | None:
         """The edited message, or None when it was deleted meanwhile."""
         if not await self._messages.edit(message, _participants(message), content, edited_at_ns):
             return None
         edited = replace(message, content=content, edited_at_ns=edited_at_ns)
         await self._cache.replace(_timelines(edited), edited)
+        await self._notify(EventType.MESSAGE_UPDATED, audience, edited)
         return edited
 
-    async def delete(self, message: Message) -> Message:
+    async def delete(self, message: Message, audience: Sequence[str]) -> Message:
         await self._messages.soft_delete(message, _participants(message))
         deleted = replace(message, content=None, attachment=None, deleted=True)
         await self._cache.replace(_timelines(deleted), deleted)
+        await self._notify(EventType.MESSAGE_DELETED, audience, deleted)
         return deleted
+
+    async def _notify(self, kind: EventType, audience: Sequence[str], message: Message) -> None:
+        await self._events.publish(
+            Event(kind, tuple(audience), message.conversation_id, message=message)
+        )
 
     def _batched_rows(self, target: Target, message: Message) -> list[object]:
         """Rows written in the message's own batch: the sender's activity and read marker,

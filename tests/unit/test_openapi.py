@@ -84,7 +84,7 @@ def test_the_contract_paths_are_all_there() -> None:
         ("patch", "/api/v1/conversations/{}/messages/{}"),
         ("delete", "/api/v1/conversations/{}/messages/{}"),
         ("post", "/api/v1/conversations/{}/read"),
-        ("get", "/api/v1/ws"),
+        ("get", "/ws"),
     }
     documented = {(m, path) for path, methods in _documented().items() for m in methods}
     assert expected <= documented, sorted(expected - documented)

@@ -1,0 +1,129 @@
+"""The WebSocket connections of this process, by user, fed from the event bus.
+
+Each connection has a bounded queue and its own writer task: a slow client fills only its
+own queue, and is closed with 4008 when it overflows, so it never delays anyone else.
+Every event is rendered once, however many of its recipients are connected here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+import orjson
+from aiohttp import web
+
+from chat_service.api import render
+from chat_service.domain.events import Event
+from chat_service.repos.cache.events import BusDown, BusUp, EventBus
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    heartbeat_s: float
+    idle_timeout_s: float
+    queue_size: int
+
+
+CLOSE_SLOW_CONSUMER = 4008
+CLOSE_IDLE = 4000
+
+
+class Connection:
+    def __init__(self, ws: web.WebSocketResponse, username: str, queue_size: int) -> None:
+        self.ws = ws
+        self.username = username
+        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
+        self._writer = asyncio.create_task(self._write())
+        self._closing: asyncio.Task[None] | None = None
+
+    def offer(self, payload: str) -> bool:
+        """Queue a payload; False (and the connection is being closed) when it is full."""
+        if self._closing is not None:
+            return False
+        try:
+            self._queue.put_nowait(payload)
+        except asyncio.QueueFull:
+            self._closing = asyncio.create_task(
+                self.close(CLOSE_SLOW_CONSUMER, "slow consumer: queue overflow")
+            )
+            return False
+        return True
+
+    async def _write(self) -> None:
+        with contextlib.suppress(ConnectionError, RuntimeError):
+            while True:
+                await self.ws.send_str(await self._queue.get())
+
+    async def close(self, code: int, message: str) -> None:
+        self._writer.cancel()
+        await self.ws.close(code=code, message=message.encode())
+
+
+class Hub:
+    """The connections of this process, by user, fed from the event bus."""
+
+    def __init__(self, queue_size: int) -> None:
+        self._queue_size = queue_size
+        self._by_user: dict[str, set[Connection]] = defaultdict(set)
+        self.delivered = 0
+        self.dropped = 0
+
+    @property
+    def connection_count(self) -> int:
+        return sum(len(connections) for connections in self._by_user.values())
+
+    def connect(self, ws: web.WebSocketResponse, username: str) -> Connection:
+        connection = Connection(ws, username, self._queue_size)
+        self._by_user[username].add(connection)
+        return connection
+
+    def disconnect(self, connection: Connection) -> None:
+        connections = self._by_user.get(connection.username)
+        if connections is not None:
+            connections.discard(connection)
+            if not connections:
+                del self._by_user[connection.username]
+
+    def deliver(self, event: Event) -> None:
+        local = [c for name in event.recipients for c in self._by_user.get(name, ())]
+        if not local:
+            return
+        payload = _render(event)
+        for connection in local:
+            if connection.offer(payload):
+                self.delivered += 1
+            else:
+                self.dropped += 1
+
+    def broadcast(self, event_type: str, data: dict[str, object]) -> None:
+        payload = orjson.dumps({"type": event_type, "data": data}).decode()
+        for connections in list(self._by_user.values()):
+            for connection in list(connections):
+                connection.offer(payload)
+
+    async def run(self, bus: EventBus) -> None:
+        async for item in bus.listen():
+            if isinstance(item, BusDown):
+                self.broadcast("system.degraded", {"reason": "live delivery is interrupted"})
+            elif isinstance(item, BusUp):
+                self.broadcast("system.recovered", {"hint": "fetch missed messages with ?after="})
+            else:
+                self.deliver(item)
+
+    async def close_all(self, code: int, message: str) -> None:
+        connections = [c for group in self._by_user.values() for c in group]
+        await asyncio.gather(*(c.close(code, message) for c in connections), return_exceptions=True)
+
+
+def _render(event: Event) -> str:
+    data: dict[str, object] = {"conversation_id": str(event.conversation_id)}
+    if event.message is not None:
+        data = render.message(event.message)
+    if event.username is not None:
+        data["username"] = event.username
+    if event.message_id is not None:
+        data["message_id"] = str(event.message_id)
+    return orjson.dumps({"type": event.type.value, "data": data}).decode()

@@ -1,0 +1,57 @@
+"""`GET /ws`: live events over WebSocket (see `hub.py` for delivery)."""
+
+from __future__ import annotations
+
+import orjson
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from chat_service.api.context import HUB, LIVE, SERVICES, USER_ID
+from chat_service.api.hub import CLOSE_IDLE
+from chat_service.domain.errors import Unauthenticated
+
+_PONG = '{"type": "pong", "data": {}}'
+_ENDED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
+
+
+def _token(request: web.Request) -> str:
+    if "token" in request.query:
+        return request.query["token"]
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    raise Unauthenticated("A bearer token is required (?token= or Authorization).")
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    """Authenticate, then upgrade; a bad token is refused with 401 before the upgrade."""
+    claims = request.app[SERVICES].accounts.authenticate(_token(request))
+    request[USER_ID] = str(claims.user_id)
+    settings = request.app[LIVE]
+    ws = web.WebSocketResponse(heartbeat=settings.heartbeat_s, max_msg_size=4096)
+    await ws.prepare(request)
+    hub = request.app[HUB]
+    connection = hub.connect(ws, claims.username)
+    try:
+        while True:
+            try:
+                frame = await ws.receive(timeout=settings.idle_timeout_s)
+            except TimeoutError:
+                await connection.close(CLOSE_IDLE, "idle timeout")
+                break
+            if frame.type in _ENDED:
+                break
+            if frame.type == WSMsgType.TEXT and _is_ping(frame.data):
+                connection.offer(_PONG)
+    finally:
+        hub.disconnect(connection)
+        await connection.close(WSCloseCode.OK, "bye")
+    return ws
+
+
+def _is_ping(text: str) -> bool:
+    """Clients may send {"type": "ping"} to keep a quiet connection from idling out."""
+    try:
+        message = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(message, dict) and message.get("type") == "ping"

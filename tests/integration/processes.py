@@ -1,0 +1,90 @@
+"""Real `chat-service serve` processes for tests that need several of them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import aiohttp
+
+from chat_service.infra.settings import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class ServiceProcess:
+    port: int
+    process: asyncio.subprocess.Process
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "APP_ENV": "test",
+        "CASSANDRA_CONTACT_POINTS": ",".join(settings.cassandra_contact_points),
+        "CASSANDRA_PORT": str(settings.cassandra_port),
+        "CASSANDRA_KEYSPACE": settings.cassandra_keyspace,
+        "REDIS_URL": settings.redis_url,
+        "BCRYPT_COST": "4",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+async def start_service(settings: Settings, **extra: str) -> ServiceProcess:
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "chat_service", "serve", "--host", "127.0.0.1", "--port", str(port),
+        env=service_environment(settings, **extra),
+        stdout=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    service = ServiceProcess(port, process)
+    await wait_healthy(service)
+    return service
+
+
+async def wait_healthy(service: ServiceProcess, within: float = 60) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    async with aiohttp.ClientSession() as session:
+        while asyncio.get_running_loop().time() < deadline:
+            if service.process.returncode is not None:
+                raise RuntimeError(f"service on :{service.port} exited")
+            try:
+                async with session.get(f"{service.url}/api/v1/ready") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"service on :{service.port} not ready")
+
+
+async def stop_service(service: ServiceProcess) -> None:
+    if service.process.returncode is None:
+        service.process.terminate()
+        await service.process.wait()
+
+
+@asynccontextmanager
+async def services(
+    settings: Settings, count: int, **extra: str
+) -> AsyncIterator[list[ServiceProcess]]:
+    started = await asyncio.gather(*(start_service(settings, **extra) for _ in range(count)))
+    try:
+        yield list(started)
+    finally:
+        await asyncio.gather(*(stop_service(s) for s in started))

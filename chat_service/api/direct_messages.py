@@ -26,8 +26,8 @@ async def send(request: web.Request) -> web.Response:
 async def history(request: web.Request) -> web.Response:
     username = caller(request).username
     query = request.query
-    size_raw = query.get("page_size") or query.get("limit")
-    page_size = bounded_int(size_raw, "page_size", default=20, low=1, high=100)
+    limit = bounded_int(query.get("limit"), "limit", default=20, low=1, high=100)
+    page_size = bounded_int(query.get("page_size"), "page_size", default=limit, low=1, high=100)
     page = bounded_int(query.get("page"), "page", default=1, low=1, high=MAX_PAGE)
     before = None
     if query.get("before"):

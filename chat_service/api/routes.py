@@ -49,5 +49,8 @@ def setup_routes(app: web.Application) -> None:
 
 def _collection(router: web.UrlDispatcher, method: str, path: str, handler: Handler) -> None:
     """Collections answer at `/path` and `/path/` alike, without a redirect."""
-    router.add_route(method, path, handler)
-    router.add_route(method, f"{path}/", handler)
+    for route in (path, f"{path}/"):
+        if method == "GET":
+            router.add_get(route, handler)  # with HEAD, like every other GET
+        else:
+            router.add_route(method, route, handler)

@@ -24,7 +24,7 @@ def username(value: object, field: str = "username") -> str:
     if not isinstance(value, str):
         raise invalid(field, "must be a string")
     name = value.lower()
-    if not value.isascii() or not USERNAME.match(name):
+    if not value.isascii() or not USERNAME.fullmatch(name):
         raise invalid(
             field,
             "must be 3 to 32 characters from A-Z a-z 0-9 _ . - starting with a letter or digit",

@@ -53,7 +53,7 @@ class AccountService:
         if not isinstance(username, str) or not isinstance(password, str):
             raise InvalidInput("username and password must be strings.")
         found = None
-        if validation.USERNAME.match(username.lower()) and username.isascii():
+        if validation.USERNAME.fullmatch(username.lower()) and username.isascii():
             found = await self._users.credentials(username.lower())
         valid = await self._hasher.verify(password, found.password_hash if found else None)
         if not valid or found is None:

@@ -86,7 +86,8 @@ class ConversationService:
             raise validation.invalid("members", f"at most {MAX_INITIAL_MEMBERS} at creation")
         if not isinstance(is_private, bool):
             raise validation.invalid("is_private", "must be true or false")
-        names = list(dict.fromkeys(m.lower() for m in members if m.lower() != creator))
+        valid = [validation.username(m, "members") for m in members]
+        names = list(dict.fromkeys(name for name in valid if name != creator))
         found = await asyncio.gather(*(self._users.by_username(n) for n in names))
         unknown = [name for name, user in zip(names, found, strict=True) if user is None]
         if unknown:

@@ -135,7 +135,7 @@ class DirectMessageService:
         """Accounts are never deleted, so a name once found stays found."""
         if username in self._known_users:
             return True
-        if not validation.USERNAME.match(username) or not username.isascii():
+        if not validation.USERNAME.fullmatch(username) or not username.isascii():
             return False
         if await self._users.by_username(username) is None:
             return False

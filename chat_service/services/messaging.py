@@ -157,15 +157,13 @@ class MessageWriter:
         )
         if claimed_id == message_id:
             return None, message_id
-        earlier = await self._earlier_attempt(claimed_conversation, claimed_id)
-        if earlier is not None:
-            return earlier, claimed_id
         if claimed_conversation != target.conversation_id:
             raise Conflict(
                 "This client_message_id was used for another conversation.",
                 code="client_message_id_conflict",
             )
-        return None, claimed_id
+        earlier = await self._earlier_attempt(claimed_conversation, claimed_id)
+        return earlier, claimed_id
 
     async def _earlier_attempt(
         self, conversation_id: uuid.UUID, message_id: uuid.UUID

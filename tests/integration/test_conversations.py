@@ -33,6 +33,8 @@ async def test_group_creation_validates(client: TestClient) -> None:
         ({"name": "x" * 101, "members": []}, 400),
         ({"name": "ok", "members": "bob"}, 400),
         ({"name": "ok", "members": [], "is_private": "yes"}, 400),
+        ({"name": "ok", "members": [""]}, 400),
+        ({"name": "ok", "members": ["bad name"]}, 400),
         ({"name": "ok", "members": ["nobody-" + uuid.uuid4().hex[:6]]}, 404),
     ]
     for body, status in cases:

@@ -90,6 +90,21 @@ async def test_retry_with_client_message_id_stores_one_message(client: TestClien
     assert body["pagination"]["totalMessages"] == 1
 
 
+async def test_a_client_message_id_reused_elsewhere_is_a_conflict(client: TestClient) -> None:
+    _, headers = await new_user(client)
+    bob, _ = await new_user(client)
+    carol, _ = await new_user(client)
+    key = uuid.uuid4().hex
+    await send_dm(client, headers, bob, "to bob", client_message_id=key)
+    response = await client.post(
+        f"{API}/messages/send",
+        json={"recipient": carol, "content": "to carol", "client_message_id": key},
+        headers=headers,
+    )
+    assert response.status == 409
+    assert (await error_of(response))["code"] == "client_message_id_conflict"
+
+
 async def test_page_number_and_cursor_paging_agree(client: TestClient) -> None:
     _, headers = await new_user(client)
     bob, _ = await new_user(client)
@@ -122,6 +137,7 @@ async def test_paging_parameters_are_validated(client: TestClient) -> None:
         {"before": "zz"},
         {"before": str(uuid.uuid4())},
         {"limit": "0"},
+        {"page_size": "10", "limit": "x"},
     ]:
         response = await client.get(f"{API}/messages", params=params, headers=headers)
         assert response.status == 400, params

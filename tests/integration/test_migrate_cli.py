@@ -8,7 +8,10 @@ from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.migrations import DEFAULT_DIR, load_migrations
 from chat_service.infra.settings import Settings
 
-KEYSPACE = "chat_migrate_test"
+
+def _keyspace(settings: Settings) -> str:
+    """Beside the suite's own keyspace, so that parallel suites never share it."""
+    return f"{settings.cassandra_keyspace}_migrate"
 
 
 async def _migrate_process(settings: Settings) -> tuple[int, str]:
@@ -17,7 +20,7 @@ async def _migrate_process(settings: Settings) -> tuple[int, str]:
         "APP_ENV": "test",
         "CASSANDRA_CONTACT_POINTS": ",".join(settings.cassandra_contact_points),
         "CASSANDRA_PORT": str(settings.cassandra_port),
-        "CASSANDRA_KEYSPACE": KEYSPACE,
+        "CASSANDRA_KEYSPACE": _keyspace(settings),
         "LOG_FORMAT": "json",
     }
     process = await asyncio.create_subprocess_exec(
@@ -31,19 +34,20 @@ async def _migrate_process(settings: Settings) -> tuple[int, str]:
 async def test_concurrent_then_repeated_migrations_apply_each_file_once(
     migrated: Settings,
 ) -> None:
+    keyspace = _keyspace(migrated)
     db = await CassandraSession.connect(migrated, keyspace=None)
     try:
-        await db.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}")
+        await db.execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
         first, second = await asyncio.gather(_migrate_process(migrated), _migrate_process(migrated))
         assert first[0] == 0 and second[0] == 0, first[1] + second[1]
         again = await _migrate_process(migrated)
         assert again == (0, again[1]) and "none pending" in again[1]
-        rows = await db.execute(f"SELECT version FROM {KEYSPACE}.schema_migrations")
+        rows = await db.execute(f"SELECT version FROM {keyspace}.schema_migrations")
         tables = await db.execute(
-            "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s", (KEYSPACE,)
+            "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s", (keyspace,)
         )
     finally:
-        await db.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}")
+        await db.execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
         await db.close()
     expected = [m.version for m in load_migrations(DEFAULT_DIR)]
     assert sorted(row.version for row in rows) == expected

@@ -10,7 +10,8 @@ def test_valid_usernames_are_lowercased(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["ab", "x" * 33, "_lead", ".lead", "sp ace", "émile", "\u212aelvin", 42, None, ""]
+    "name",
+    ["ab", "x" * 33, "_lead", ".lead", "sp ace", "émile", "\u212aelvin", "abcd\n", 42, None, ""],
 )
 def test_invalid_usernames_are_refused(name: object) -> None:
     with pytest.raises(InvalidInput) as caught:

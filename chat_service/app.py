@@ -21,6 +21,7 @@ from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
 from chat_service.repos.cache.events import EventBus
+from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import TimelineCache
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.health import StoreProbes
@@ -32,6 +33,7 @@ from chat_service.services.container import Services
 from chat_service.services.conversations import ConversationService
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.health import HealthService
+from chat_service.services.limits import Limits, LimitSettings
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
 from chat_service.services.tokens import TokenIssuer
@@ -74,6 +76,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             conversations = await ConversationRepository.create(db)
             cache = TimelineCache(redis, max_len=settings.cache_history_size)
             writer = MessageWriter(messages, conversations, cache, bus, TimeUuidFactory())
+            limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
             app[SERVICES] = Services(
                 health=HealthService(StoreProbes(db, redis)),
                 accounts=AccountService(
@@ -85,12 +88,13 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                         settings.jwt_algorithm,
                         settings.jwt_access_ttl_s,
                     ),
+                    limits,
                     refresh_ttl_s=settings.jwt_refresh_ttl_s,
                     clock_ns=now_ns,
                 ),
-                direct_messages=DirectMessageService(users, messages, cache, writer),
+                direct_messages=DirectMessageService(users, messages, cache, writer, limits),
                 conversations=ConversationService(
-                    users, conversations, messages, cache, writer, bus, clock_ns=now_ns
+                    users, conversations, messages, cache, writer, bus, limits, clock_ns=now_ns
                 ),
             )
             yield
@@ -102,3 +106,12 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             await db.close()
 
     return context
+
+
+def _limit_settings(settings: Settings) -> LimitSettings:
+    return LimitSettings(
+        sends_per_minute=settings.send_limit_per_minute,
+        sends_per_day=settings.send_limit_per_day,
+        login_failures=settings.login_failure_limit,
+        login_window_s=settings.login_failure_window_s,
+    )

@@ -24,6 +24,9 @@ TEST_DEFAULTS = {
     "REDIS_URL": "redis://127.0.0.1:6379/1",
     "BCRYPT_COST": "4",
     "LOG_LEVEL": "WARNING",
+    # Tests send far faster than a person; the limits have their own tests.
+    "SEND_LIMIT_PER_MINUTE": "1000000",
+    "SEND_LIMIT_PER_DAY": "1000000",
 }
 
 

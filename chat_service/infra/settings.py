@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     redis_timeout_s: float = Field(1.0, gt=0, le=30)
     cache_history_size: int = Field(500, ge=10, le=10_000)
 
+    send_limit_per_minute: int = Field(60, ge=1)
+    send_limit_per_day: int = Field(1000, ge=1)
+    login_failure_limit: int = Field(5, ge=1)
+    login_failure_window_s: int = Field(900, ge=1)
+
     ws_heartbeat_s: float = Field(30.0, gt=0)
     ws_idle_timeout_s: float = Field(3600.0, gt=0)
     ws_queue_size: int = Field(256, ge=1, le=100_000)

@@ -11,6 +11,7 @@ from chat_service.domain.errors import Conflict, InvalidInput, NotFound, Unauthe
 from chat_service.domain.models import TokenPair, User, UserCredentials
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
 from chat_service.repos.users import UserRepository
+from chat_service.services.limits import Limits
 from chat_service.services.passwords import PasswordHasher
 from chat_service.services.tokens import (
     AccessClaims,
@@ -29,6 +30,7 @@ class AccountService:
         refresh_tokens: RefreshTokenRepository,
         hasher: PasswordHasher,
         issuer: TokenIssuer,
+        limits: Limits,
         refresh_ttl_s: int,
         clock_ns: Callable[[], int],
     ) -> None:
@@ -36,6 +38,7 @@ class AccountService:
         self._refresh_tokens = refresh_tokens
         self._hasher = hasher
         self._issuer = issuer
+        self._limits = limits
         self._refresh_ttl_s = refresh_ttl_s
         self._clock_ns = clock_ns
 
@@ -52,11 +55,14 @@ class AccountService:
         """Tokens for valid credentials; one answer, at one cost, for every kind of failure."""
         if not isinstance(username, str) or not isinstance(password, str):
             raise InvalidInput("username and password must be strings.")
+        name = username.lower()
+        await self._limits.check_login(name)
         found = None
-        if validation.USERNAME.fullmatch(username.lower()) and username.isascii():
-            found = await self._users.credentials(username.lower())
+        if validation.USERNAME.fullmatch(name) and username.isascii():
+            found = await self._users.credentials(name)
         valid = await self._hasher.verify(password, found.password_hash if found else None)
         if not valid or found is None:
+            await self._limits.login_failed(name)
             raise Unauthenticated(_BAD_CREDENTIALS, code="invalid_credentials")
         return await self._issue(found.user)
 

@@ -36,6 +36,7 @@ from chat_service.repos.cache.timelines import (
 from chat_service.repos.conversations import ConversationRepository, UserConversation
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.users import UserRepository
+from chat_service.services.limits import Limits
 from chat_service.services.messaging import Draft, EventPublisher, MessageWriter, Target
 
 UNREAD_CAP = 1000
@@ -64,6 +65,7 @@ class ConversationService:
         cache: TimelineCache,
         writer: MessageWriter,
         events: EventPublisher,
+        limits: Limits,
         clock_ns: Callable[[], int],
     ) -> None:
         self._users = users
@@ -72,6 +74,7 @@ class ConversationService:
         self._cache = cache
         self._writer = writer
         self._events = events
+        self._limits = limits
         self._clock_ns = clock_ns
 
     # Groups and membership.
@@ -246,6 +249,7 @@ class ConversationService:
         file = _attachment(attachment)
         text = None if file is not None and content in (None, "") else validation.content(content)
         retry_key = validation.client_message_id(client_message_id)
+        await self._limits.take_send(caller)
         target = await self._target(conversation, caller)
         return await self._writer.post(target, Draft(caller, text, file, retry_key))
 

@@ -15,6 +15,7 @@ from chat_service.domain.models import ConversationType, Message
 from chat_service.repos.cache.timelines import TimelineCache, user_timeline
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.users import UserRepository
+from chat_service.services.limits import Limits
 from chat_service.services.messaging import Draft, MessageWriter, Target
 
 
@@ -34,11 +35,13 @@ class DirectMessageService:
         messages: MessageRepository,
         cache: TimelineCache,
         writer: MessageWriter,
+        limits: Limits,
     ) -> None:
         self._users = users
         self._messages = messages
         self._cache = cache
         self._writer = writer
+        self._limits = limits
         self._known_users: set[str] = set()
 
     async def send(
@@ -53,6 +56,7 @@ class DirectMessageService:
             raise InvalidInput("You cannot send a message to yourself.", code="cannot_message_self")
         if not await self._user_exists(to):
             raise NotFound("The recipient does not exist.", code="recipient_not_found")
+        await self._limits.take_send(sender)
         target = Target(
             conversation_id=direct_conversation_id(sender, to),
             type=ConversationType.DIRECT,

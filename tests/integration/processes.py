@@ -41,6 +41,8 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
         "REDIS_URL": settings.redis_url,
         "BCRYPT_COST": "4",
         "LOG_LEVEL": "WARNING",
+        "SEND_LIMIT_PER_MINUTE": str(settings.send_limit_per_minute),
+        "SEND_LIMIT_PER_DAY": str(settings.send_limit_per_day),
         **extra,
     }
 

@@ -113,7 +113,7 @@ async def test_unknown_user_and_wrong_password_look_the_same(client: TestClient)
 async def test_login_failures_take_similar_time(migrated: Settings) -> None:
     """Both paths run one bcrypt. At a realistic cost (10, ~50 ms) the medians of the two
     differ by far less than the bcrypt itself; the suite's cost of 4 would drown in noise."""
-    settings = migrated.model_copy(update={"bcrypt_cost": 10})
+    settings = migrated.model_copy(update={"bcrypt_cost": 10, "login_failure_limit": 100})
     async with TestClient(TestServer(create_app(settings))) as slow:
         name = await register(slow)
 

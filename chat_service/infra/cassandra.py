@@ -32,7 +32,7 @@ from cassandra.policies import (
     ExponentialReconnectionPolicy,
     TokenAwarePolicy,
 )
-from cassandra.query import PreparedStatement, Statement
+from cassandra.query import UNSET_VALUE, PreparedStatement, Statement
 
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.infra.settings import Settings
@@ -151,3 +151,9 @@ def _resolve(future: asyncio.Future[list[Any]], rows: list[Any]) -> None:
 def _reject(future: asyncio.Future[list[Any]], exc: BaseException) -> None:
     if not future.done():
         future.set_exception(exc)
+
+
+def unset_nulls(values: Sequence[Any]) -> tuple[Any, ...]:
+    """Bind values with every None left unset: a null written by an INSERT is a tombstone
+    that every later read of the partition must skip."""
+    return tuple(UNSET_VALUE if value is None else value for value in values)

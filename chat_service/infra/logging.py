@@ -31,6 +31,14 @@ def configure_logging(level: str, fmt: str) -> None:
     )
     # Libraries log through the standard library; keep their warnings, in the same stream.
     logging.basicConfig(level=max(logging.getLevelName(level), logging.WARNING), stream=sys.stdout)
+    logging.getLogger("cassandra.protocol").addFilter(_drop_keyspace_advice)
+
+
+def _drop_keyspace_advice(record: logging.LogRecord) -> bool:
+    """Cassandra 5 warns on every prepared statement with an unqualified table name, even
+    when the keyspace travels with the statement (protocol v5), which is unambiguous and
+    what `infra/cassandra.py` does: that advice is dropped, every other warning kept."""
+    return "`USE <keyspace>` with prepared statements" not in record.getMessage()
 
 
 def _dumps(event: dict[str, object], **_: object) -> bytes:

@@ -23,7 +23,7 @@ from cassandra.query import BatchStatement, BatchType
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
 from chat_service.domain.ids import epoch_ns
 from chat_service.domain.models import Conversation, ConversationType, Member, Role
-from chat_service.infra.cassandra import CassandraSession
+from chat_service.infra.cassandra import CassandraSession, unset_nulls
 
 FIRST_WINS_BASE = 2**62
 
@@ -116,14 +116,16 @@ class ConversationRepository:
         now_us = conversation.created_at_ns // 1000
         await self._db.execute(
             self._s["insert"],
-            (
-                conversation.id,
-                conversation.type.value,
-                conversation.name,
-                conversation.created_by,
-                conversation.is_private,
-                ns_to_datetime(conversation.created_at_ns),
-                now_us,
+            unset_nulls(
+                (
+                    conversation.id,
+                    conversation.type.value,
+                    conversation.name,
+                    conversation.created_by,
+                    conversation.is_private,
+                    ns_to_datetime(conversation.created_at_ns),
+                    now_us,
+                )
             ),
         )
         for member in members:
@@ -136,13 +138,13 @@ class ConversationRepository:
         batch = BatchStatement(BatchType.LOGGED)
         batch.add(
             self._s["insert_member"],
-            (conversation.id, member.username, member.role.value, joined, member.last_read_id,
-             now_us),
+            unset_nulls((conversation.id, member.username, member.role.value, joined,
+                         member.last_read_id, now_us)),
         )  # fmt: skip
         batch.add(
             self._s["insert_user_row"],
-            (member.username, conversation.id, conversation.type.value, conversation.name,
-             None, joined, now_us),
+            unset_nulls((member.username, conversation.id, conversation.type.value,
+                         conversation.name, None, joined, now_us)),
         )  # fmt: skip
         if member.last_read_id is not None:
             batch.add(
@@ -171,8 +173,8 @@ class ConversationRepository:
         sender, recipient = people
         statements = [
             self._s["insert"].bind(
-                (conversation_id, ConversationType.DIRECT.value, None, sender, True, created,
-                 first_wins)
+                unset_nulls((conversation_id, ConversationType.DIRECT.value, None, sender, True,
+                             created, first_wins))
             )
         ]  # fmt: skip
         for person, peer in ((sender, recipient), (recipient, sender)):
@@ -183,8 +185,8 @@ class ConversationRepository:
             )
             statements.append(
                 self._s["insert_user_row"].bind(
-                    (person, conversation_id, ConversationType.DIRECT.value, None, peer, created,
-                     first_wins)
+                    unset_nulls((person, conversation_id, ConversationType.DIRECT.value, None,
+                                 peer, created, first_wins))
                 )
             )  # fmt: skip
         return statements

@@ -15,7 +15,7 @@ from typing import Any
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
 from chat_service.domain.ids import day_bucket
 from chat_service.domain.models import Attachment, Message, MessageKind
-from chat_service.infra.cassandra import CassandraSession
+from chat_service.infra.cassandra import CassandraSession, unset_nulls
 
 MESSAGE_COLUMNS = (
     "message_id, conversation_id, kind, sender, recipient, content, attachment_type, "
@@ -220,7 +220,7 @@ def _take_wave(buckets: list[int], hints: dict[int, int], needed: int) -> list[i
 
 def _message_values(message: Message) -> tuple[Any, ...]:
     attachment = message.attachment
-    return (
+    values = (
         message.id,
         message.conversation_id,
         message.kind.value,
@@ -232,6 +232,7 @@ def _message_values(message: Message) -> tuple[Any, ...]:
         None,
         message.deleted,
     )
+    return unset_nulls(values)
 
 
 def message_from_row(row: Any) -> Message:

@@ -222,7 +222,7 @@ class ConversationService:
         after: uuid.UUID | None = None,
         around: uuid.UUID | None = None,
     ) -> HistoryPage:
-        await self._membership(caller, conversation_id)
+        await self._require_member(caller, conversation_id)
         if around is not None:
             return await self._around(conversation_id, around, limit)
         if after is not None:
@@ -234,7 +234,7 @@ class ConversationService:
     async def message(
         self, caller: str, conversation_id: uuid.UUID, message_id: uuid.UUID
     ) -> Message:
-        await self._membership(caller, conversation_id)
+        await self._require_member(caller, conversation_id)
         return await self._message_or_404(conversation_id, message_id)
 
     async def post(
@@ -307,6 +307,11 @@ class ConversationService:
     async def _audience(self, conversation_id: uuid.UUID) -> list[str]:
         """Who hears about a change now: the current members."""
         return [m.username for m in await self._conversations.members(conversation_id)]
+
+    async def _require_member(self, caller: str, conversation_id: uuid.UUID) -> None:
+        """The one-row check for reads that need nothing else about the conversation."""
+        if await self._conversations.member(conversation_id, caller) is None:
+            raise NotFound("The conversation does not exist.")
 
     async def _member_or_404(self, conversation_id: uuid.UUID, username: str) -> Member:
         member = await self._conversations.member(conversation_id, username)

@@ -1,0 +1,158 @@
+"""The benchmark suite: seeds data, runs every scenario with the load generator in its own
+process, prints a table and writes `bench/results/latest.json`.
+
+    make bench                       # starts Cassandra and Redis if needed
+    .venv/bin/python bench/run.py --duration 10 --only send_dm,history_recent
+
+The service runs as a separate `chat-service serve` process started here, with the
+settings below (rate limits raised so that the load is not refused).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[0] = str(ROOT)
+
+from bench.seed import PASSWORD, seed  # noqa: E402
+from chat_service.infra.migrations import migrate  # noqa: E402
+from chat_service.infra.settings import load_settings  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results"
+SERVICE_ENV = {
+    "APP_ENV": "development",
+    "CASSANDRA_KEYSPACE": "chat_bench",
+    "REDIS_URL": "redis://127.0.0.1:6379/2",
+    "SEND_LIMIT_PER_MINUTE": "100000000",
+    "SEND_LIMIT_PER_DAY": "100000000",
+    "LOGIN_FAILURE_LIMIT": "100000000",
+    "LOG_LEVEL": "WARNING",
+}
+PORT = 8100  # beside a `make run` on 8000
+
+# name -> (loadgen arguments, target description)
+SCENARIOS: dict[str, tuple[list[str], str]] = {
+    "send_dm": (["--concurrency", "64"], ">= 1500/s, p99 <= 50 ms"),
+    "history_recent": (["--concurrency", "64"], ">= 4000/s, p99 <= 20 ms"),
+    "history_deep": (["--concurrency", "32"], "p99 <= 50 ms"),
+    "messages_compat": (["--concurrency", "32"], "p99 <= 20 ms"),
+    "health_during_login_storm": (["--rate", "100"], "p99 <= 20 ms"),
+    "ws_fanout": (["--rate", "500"], ">= 500 events/s, p99 <= 50 ms"),
+    "ws_idle": (["--connections", "10000"], "10,000 connections <= 300 MB"),
+}
+
+
+def machine() -> dict[str, object]:
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT
+        ).stdout.strip(),
+    }
+
+
+async def wait_ready(url: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            try:
+                async with session.get(f"{url}/api/v1/ready") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError("the service did not become ready")
+
+
+def run_scenario(name: str, extra: list[str], seed_file: Path, duration: float, pid: int) -> dict:
+    command = [
+        sys.executable, str(ROOT / "bench" / "loadgen.py"), name,
+        "--base-url", f"http://127.0.0.1:{PORT}", "--seed", str(seed_file),
+        "--duration", str(duration), "--service-pid", str(pid), *extra,
+    ]  # fmt: skip
+    output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def table(results: dict[str, dict]) -> str:
+    header = f"{'scenario':28} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
+    lines = [f"{header} {'errors':>7}  target"]
+    for name, result in results.items():
+        target = SCENARIOS[name][1]
+        if name == "ws_idle":
+            lines.append(
+                f"{name:28} {result['connections']:>9} connections, {result['rss_mb']} MB RSS"
+                f"{'':>6}  {target}"
+            )
+            continue
+        lines.append(
+            f"{name:28} {result['throughput_per_s']:>9} {result['p50_ms']:>8} "
+            f"{result['p95_ms']:>8} {result['p99_ms']:>8} {result['errors']:>7}  {target}"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument("--only", default=",".join(SCENARIOS))
+    args = parser.parse_args()
+    wanted = [name for name in args.only.split(",") if name]
+    env = {**os.environ, **SERVICE_ENV}
+    os.environ.update(SERVICE_ENV)
+    settings = load_settings()
+    asyncio.run(_reset_keyspace(settings))
+    service = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "chat-service"), "serve", "--port", str(PORT)],
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        asyncio.run(wait_ready(f"http://127.0.0.1:{PORT}"))
+        started = time.monotonic()
+        seed_data = asyncio.run(seed(settings, f"http://127.0.0.1:{PORT}"))
+        print(f"bench: seeded in {time.monotonic() - started:.0f} s", flush=True)
+        seed_file = RESULTS / "seed.json"
+        RESULTS.mkdir(exist_ok=True)
+        seed_file.write_text(json.dumps({**seed_data, "password": PASSWORD}))
+        results = {}
+        for name in wanted:
+            extra, _ = SCENARIOS[name]
+            print(f"bench: {name} ...", flush=True)
+            results[name] = run_scenario(name, extra, seed_file, args.duration, service.pid)
+    finally:
+        service.terminate()
+        service.wait()
+    report = {"machine": machine(), "scenarios": results}
+    (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
+    print(table(results))
+    return 0
+
+
+async def _reset_keyspace(settings: object) -> None:
+    from chat_service.infra.cassandra import CassandraSession
+
+    db = await CassandraSession.connect(settings, keyspace=None)  # type: ignore[arg-type]
+    try:
+        await db.execute("DROP KEYSPACE IF EXISTS chat_bench")
+    finally:
+        await db.close()
+    await migrate(settings)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STACK := $(PY) tools/stack.py
 PYTEST_ARGS ?=
 
-.PHONY: setup run test bench lint format stop status
+.PHONY: setup run test faults bench lint format stop status
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: setup
 ## test: the whole suite against a real Cassandra and Redis (test keyspace and Redis db)
 test: setup
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## faults: fault tests under load (Redis down, a node of 3 killed, SIGKILL, Cassandra down)
+faults: setup
+	exec $(STACK) run --profile test -- $(VENV)/bin/pytest -m faults tests/faults $(PYTEST_ARGS)
 
 ## bench: the benchmark suite (bench/README.md); starts Cassandra and Redis if needed
 bench: setup

@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import aiohttp
 
@@ -25,6 +28,7 @@ def free_port() -> int:
 class ServiceProcess:
     port: int
     process: asyncio.subprocess.Process
+    log: Path
 
     @property
     def url(self) -> str:
@@ -47,14 +51,19 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
     }
 
 
-async def start_service(settings: Settings, **extra: str) -> ServiceProcess:
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "chat_service", "serve", "--host", "127.0.0.1", "--port", str(port),
-        env=service_environment(settings, **extra),
-        stdout=asyncio.subprocess.DEVNULL,
-    )  # fmt: skip
-    service = ServiceProcess(port, process)
+async def start_service(
+    settings: Settings, port: int | None = None, **extra: str
+) -> ServiceProcess:
+    port = port or free_port()
+    log = Path(tempfile.mkdtemp(prefix="service-")) / f"{port}.log"
+    with log.open("wb") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "chat_service", "serve",
+            "--host", "127.0.0.1", "--port", str(port),
+            env=service_environment(settings, **extra),
+            stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    service = ServiceProcess(port, process, log)
     await wait_healthy(service)
     return service
 
@@ -64,7 +73,8 @@ async def wait_healthy(service: ServiceProcess, within: float = 60) -> None:
     async with aiohttp.ClientSession() as session:
         while asyncio.get_running_loop().time() < deadline:
             if service.process.returncode is not None:
-                raise RuntimeError(f"service on :{service.port} exited")
+                tail = service.log.read_text(errors="replace")[-3000:]
+                raise RuntimeError(f"service on :{service.port} exited:\n{tail}")
             try:
                 async with session.get(f"{service.url}/api/v1/ready") as response:
                     if response.status == 200:

@@ -5,7 +5,8 @@
     python tools/cassandra/localcassandra.py stop|status [--base-dir DIR] [--node I]
     python tools/cassandra/localcassandra.py kill|restart --node I [--base-dir DIR]
 
-Node i listens on 127.0.0.i with the standard ports (storage 7000, CQL 9042), so up to three
+Node i listens on 127.0.0.i (or 127.0.0.<first-ip + i - 1>, `--first-ip`, so a cluster can
+run beside another node) with the standard ports (storage 7000, CQL 9042), so up to three
 nodes form one cluster on one machine. Each node keeps its configuration, data, logs and pid
 under DIR/node<i>/. `--fast` trades durability for start-up time: tests only.
 Standard library only, except the readiness query, which uses cassandra-driver when present.
@@ -136,7 +137,7 @@ class Node:
 
     @property
     def address(self) -> str:
-        return f"127.0.0.{self.index}"
+        return f"127.0.0.{first_ip(self.base) + self.index - 1}"
 
     @property
     def home(self) -> Path:
@@ -159,6 +160,12 @@ class Node:
         return pid
 
 
+def first_ip(base: Path) -> int:
+    """The last byte of node 1's loopback address for the cluster under `base`."""
+    path = base / "first-ip"
+    return int(path.read_text()) if path.exists() else 1
+
+
 def write_config(node: Node, cluster_size: int) -> Path:
     """cassandra.yaml (5.0 keys only: unknown keys stop start-up) and logback.xml."""
     home = node.home
@@ -174,7 +181,7 @@ endpoint_snitch: SimpleSnitch
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "127.0.0.1:{STORAGE_PORT}"
+      - seeds: "127.0.0.{first_ip(node.base)}:{STORAGE_PORT}"
 listen_address: {node.address}
 rpc_address: {node.address}
 storage_port: {STORAGE_PORT}
@@ -311,15 +318,25 @@ def start_cluster(
     heap: str = "1G",
     fast: bool = False,
     timeout: float = 180,
+    first: int = 1,
 ) -> list[Node]:
     """Start (or find running) nodes 1..n and wait until all answer and see each other."""
     if nodes not in TOKENS:
         raise ValueError("1 to 3 nodes")
+    base.mkdir(parents=True, exist_ok=True)
+    (base / "first-ip").write_text(str(first))
     cluster = [Node(index, base) for index in range(1, nodes + 1)]
     started = time.monotonic()
-    for node in cluster:
-        launch(node, nodes, heap, fast)
     deadline = started + timeout
+    seed, *others = cluster
+    launch(seed, nodes, heap, fast)
+    # The others give up ("Unable to gossip with any peers") if the seed is not listening yet.
+    while nodes > 1 and not _port_open(seed.address, STORAGE_PORT):
+        if seed.pid() is None or time.monotonic() > deadline:
+            raise StartError(f"seed node did not start\n{tail_logs(seed)}")
+        time.sleep(0.5)
+    for node in others:
+        launch(node, nodes, heap, fast)
     for node in cluster:
         version = wait_ready(node, nodes, deadline)
         print(
@@ -404,13 +421,14 @@ def main() -> int:
     parser.add_argument("--heap", default="1G")
     parser.add_argument("--fast", action="store_true", help="tests only: skips fsync and waits")
     parser.add_argument("--timeout", type=float, default=180)
+    parser.add_argument("--first-ip", type=int, default=1, help="node 1 on 127.0.0.<first-ip>")
     args = parser.parse_args()
     base = args.base_dir.resolve()
     try:
         if args.command == "fetch":
             fetch()
         elif args.command == "start":
-            start_cluster(base, args.nodes, args.heap, args.fast, args.timeout)
+            start_cluster(base, args.nodes, args.heap, args.fast, args.timeout, args.first_ip)
         elif args.command == "stop":
             for index in [args.node] if args.node else node_indexes(base):
                 stop_node(base, index)

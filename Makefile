@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STACK := $(PY) tools/stack.py
 PYTEST_ARGS ?=
 
-.PHONY: setup run test faults bench lint format stop status
+.PHONY: setup run test faults fuzz bench lint format stop status
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ test: setup
 ## faults: fault tests under load (Redis down, a node of 3 killed, SIGKILL, Cassandra down)
 faults: setup
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest -m faults tests/faults $(PYTEST_ARGS)
+
+## fuzz: schemathesis against /api/v1/openapi.json on a real service process
+fuzz: setup
+	exec $(STACK) run --profile test -- $(VENV)/bin/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 ## bench: the benchmark suite (bench/README.md); starts Cassandra and Redis if needed
 bench: setup

@@ -448,6 +448,6 @@ def _attachment(value: object) -> Attachment | None:
     if not isinstance(value, dict) or set(value) - {"type", "url"}:
         raise validation.invalid("attachment", "must be an object with type and url")
     kind, url = value.get("type"), value.get("url")
-    if kind not in ATTACHMENT_TYPES:
+    if not isinstance(kind, str) or kind not in ATTACHMENT_TYPES:
         raise validation.invalid("attachment", "type must be image, audio, video or file")
     return Attachment(str(kind), validation.http_url(url, "attachment"))

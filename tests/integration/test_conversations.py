@@ -280,6 +280,8 @@ async def test_attachments_are_validated(client: TestClient) -> None:
         {"type": "file", "url": "ftp://x.test/a"},
         {"type": "file", "url": "javascript:alert(1)"},
         {"type": "file"},
+        {"type": {}, "url": "https://x.test/a"},
+        {"type": "file", "url": ["https://x.test/a"]},
         "https://x.test/a",
     ]:
         response = await client.post(

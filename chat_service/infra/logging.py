@@ -27,7 +27,7 @@ def configure_logging(level: str, fmt: str) -> None:
         logger_factory=structlog.BytesLoggerFactory(sys.stdout.buffer)
         if fmt == "json"
         else structlog.PrintLoggerFactory(sys.stdout),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=False,  # reconfigurable at run time (tests capture logs)
     )
     # Libraries log through the standard library; keep their warnings, in the same stream.
     logging.basicConfig(level=max(logging.getLevelName(level), logging.WARNING), stream=sys.stdout)

@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STACK := $(PY) tools/stack.py
 PYTEST_ARGS ?=
 
-.PHONY: setup run test faults fuzz bench lint format stop status
+.PHONY: setup run test faults fuzz bench monitoring-check lint format stop status
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,10 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev]'
 	touch $@
 
-## setup: install the virtualenv, Cassandra's jars and redis-server (idempotent)
+## setup: install the virtualenv, Cassandra's jars, redis-server and prometheus (idempotent)
 setup: $(VENV)/.installed
 	$(PY) tools/cassandra/localcassandra.py fetch
-	$(PY) tools/redis/localredis.py ensure-installed
+	tools/ensure-packages.sh
 
 ## run: start Cassandra and Redis (unless already running), migrate, serve on :8000
 run: setup
@@ -43,6 +43,13 @@ fuzz: setup
 ## bench: the benchmark suite (bench/README.md); starts Cassandra and Redis if needed
 bench: setup
 	exec $(STACK) run --profile dev -- $(PY) bench/run.py $(BENCH_ARGS)
+
+## monitoring-check: promtool validates the Prometheus config and rules and unit-tests alerts
+monitoring-check: setup
+	promtool check config monitoring/prometheus/prometheus.yml
+	promtool check config monitoring/prometheus/prometheus.local.yml
+	promtool check rules monitoring/prometheus/alerts.yml
+	cd monitoring/prometheus && promtool test rules alerts.test.yml
 
 ## lint: ruff, as CI runs it
 lint: $(VENV)/.installed

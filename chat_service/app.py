@@ -14,6 +14,7 @@ from chat_service.api.context import HUB, LIVE, SERVICES
 from chat_service.api.errors import error_middleware
 from chat_service.api.hub import Hub, LiveSettings
 from chat_service.api.logging import access_log_middleware
+from chat_service.api.metrics import metrics_middleware
 from chat_service.api.routes import setup_routes
 from chat_service.domain.clock import now_ns
 from chat_service.domain.ids import TimeUuidFactory
@@ -43,7 +44,7 @@ MAX_BODY_BYTES = 64 * 1024
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[access_log_middleware, error_middleware],
+        middlewares=[access_log_middleware, metrics_middleware, error_middleware],
         client_max_size=MAX_BODY_BYTES,
     )
     app.cleanup_ctx.append(_services(settings))

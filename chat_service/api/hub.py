@@ -17,6 +17,7 @@ from aiohttp import web
 
 from chat_service.api import render
 from chat_service.domain.events import Event
+from chat_service.infra import metrics
 from chat_service.repos.cache.events import BusDown, BusUp, EventBus
 
 
@@ -68,21 +69,17 @@ class Hub:
     def __init__(self, queue_size: int) -> None:
         self._queue_size = queue_size
         self._by_user: dict[str, set[Connection]] = defaultdict(set)
-        self.delivered = 0
-        self.dropped = 0
-
-    @property
-    def connection_count(self) -> int:
-        return sum(len(connections) for connections in self._by_user.values())
 
     def connect(self, ws: web.WebSocketResponse, username: str) -> Connection:
         connection = Connection(ws, username, self._queue_size)
         self._by_user[username].add(connection)
+        metrics.WS_CONNECTIONS.inc()
         return connection
 
     def disconnect(self, connection: Connection) -> None:
         connections = self._by_user.get(connection.username)
-        if connections is not None:
+        if connections is not None and connection in connections:
+            metrics.WS_CONNECTIONS.dec()
             connections.discard(connection)
             if not connections:
                 del self._by_user[connection.username]
@@ -94,9 +91,9 @@ class Hub:
         payload = _render(event)
         for connection in local:
             if connection.offer(payload):
-                self.delivered += 1
+                metrics.WS_DELIVERED.inc()
             else:
-                self.dropped += 1
+                metrics.WS_DROPPED.inc()
 
     def broadcast(self, event_type: str, data: dict[str, object]) -> None:
         payload = orjson.dumps({"type": event_type, "data": data}).decode()

@@ -7,6 +7,7 @@ from aiohttp.typedefs import Handler
 
 from chat_service.api import accounts, direct_messages, health, live
 from chat_service.api import conversations as conv
+from chat_service.api.metrics import metrics_endpoint
 from chat_service.api.openapi import openapi_json
 
 API = "/api/v1"
@@ -18,6 +19,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_get(f"{API}/ready", health.ready)
     router.add_get(f"{API}/openapi.json", openapi_json)
     router.add_get("/ws", live.websocket)
+    router.add_get("/metrics", metrics_endpoint)
 
     router.add_post(f"{API}/auth/register", accounts.register)
     router.add_post(f"{API}/auth/login", accounts.login)

@@ -7,6 +7,7 @@ to the event loop with `call_soon_threadsafe`, so no executor thread is spent pe
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -32,9 +33,10 @@ from cassandra.policies import (
     ExponentialReconnectionPolicy,
     TokenAwarePolicy,
 )
-from cassandra.query import UNSET_VALUE, PreparedStatement, Statement
+from cassandra.query import UNSET_VALUE, BatchStatement, PreparedStatement, Statement
 
 from chat_service.domain.errors import StoreUnavailable
+from chat_service.infra import metrics
 from chat_service.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -105,9 +107,10 @@ class CassandraSession:
     async def execute(
         self, statement: str | Statement, params: Sequence[Any] | dict[str, Any] | None = None
     ) -> list[Any]:
-        """Run one statement and return the rows of its first page."""
+        """Run one statement and return the rows of its first page (timed, by name)."""
         loop = asyncio.get_running_loop()
         result: asyncio.Future[list[Any]] = loop.create_future()
+        name = _name_of(statement)
 
         def on_rows(rows: list[Any] | None) -> None:
             loop.call_soon_threadsafe(_resolve, result, list(rows or ()))
@@ -115,15 +118,16 @@ class CassandraSession:
         def on_error(exc: BaseException) -> None:
             loop.call_soon_threadsafe(_reject, result, exc)
 
+        started = time.perf_counter()
         try:
             future = self._session.execute_async(statement, params)
-        except UNAVAILABLE_ERRORS as exc:
-            raise StoreUnavailable("Cassandra is unavailable") from exc
-        future.add_callbacks(on_rows, on_error)
-        try:
+            future.add_callbacks(on_rows, on_error)
             return await result
         except (*UNAVAILABLE_ERRORS, CoordinationFailure) as exc:
+            metrics.CASSANDRA_ERRORS.labels(name, type(exc).__name__).inc()
             raise StoreUnavailable("Cassandra is unavailable") from exc
+        finally:
+            metrics.CASSANDRA_LATENCY.labels(name).observe(time.perf_counter() - started)
 
     async def wait_for_schema_agreement(self) -> None:
         await asyncio.to_thread(
@@ -141,6 +145,20 @@ class SchemaMissing(Exception):
 def _require_keyspace(cluster: Cluster, keyspace: str) -> None:
     if keyspace not in cluster.metadata.keyspaces:
         raise SchemaMissing(f"keyspace {keyspace} does not exist: run `chat-service migrate` first")
+
+
+@functools.cache
+def _statement_name(cql: str) -> str:
+    return metrics.statement_name(cql)
+
+
+def _name_of(statement: str | Statement) -> str:
+    if isinstance(statement, str):
+        return _statement_name(statement)
+    if isinstance(statement, BatchStatement):
+        return "BATCH"
+    prepared = getattr(statement, "prepared_statement", statement)
+    return _statement_name(getattr(prepared, "query_string", "") or "?")
 
 
 def _resolve(future: asyncio.Future[list[Any]], rows: list[Any]) -> None:

@@ -6,6 +6,8 @@ import asyncio
 from dataclasses import dataclass
 from typing import Protocol
 
+from chat_service.infra import metrics
+
 
 class Probes(Protocol):
     async def cassandra_up(self) -> bool: ...
@@ -30,6 +32,8 @@ class HealthService:
         cassandra, redis = await asyncio.gather(
             self._probes.cassandra_up(), self._probes.redis_up()
         )
+        metrics.STORE_UP.labels("cassandra").set(cassandra)
+        metrics.STORE_UP.labels("redis").set(redis)
         return Health(cassandra=cassandra, redis=redis)
 
     async def ready(self) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from chat_service.domain.errors import RateLimited
+from chat_service.infra import metrics
 
 MINUTE, DAY = 60, 86_400
 
@@ -41,6 +42,7 @@ class Limits:
         ]
         wait = await self._counters.take(f"send:{username}", windows, self._now_s())
         if wait:
+            metrics.RATE_LIMITED.labels("send").inc()
             raise RateLimited("Too many messages; slow down.", retry_after_s=wait)
 
     async def check_login(self, username: str) -> None:
@@ -52,9 +54,11 @@ class Limits:
             self._now_s(),
         )
         if wait:
+            metrics.RATE_LIMITED.labels("login").inc()
             raise RateLimited("Too many failed logins; try again later.", retry_after_s=wait)
 
     async def login_failed(self, username: str) -> None:
+        metrics.LOGIN_FAILURES.inc()
         await self._counters.count(
             f"login:{username}", self._settings.login_window_s, self._now_s()
         )

@@ -19,6 +19,7 @@ from chat_service.domain.errors import Conflict
 from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind
+from chat_service.infra import metrics
 from chat_service.repos.cache.timelines import (
     TimelineCache,
     conversation_timeline,
@@ -89,6 +90,7 @@ class MessageWriter:
         direct = target.type is ConversationType.DIRECT
         user_copies = _participants(message) if direct else ()
         await self._messages.store(message, user_copies, self._batched_rows(target, message))
+        metrics.MESSAGES_STORED.labels(target.type.value).inc()
         if not direct:
             await self._fan_out_activity(target, message)
         await self._cache.append(_timelines(message), message)

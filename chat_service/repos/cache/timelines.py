@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 
 from chat_service.domain.ids import sort_key
 from chat_service.domain.models import Attachment, Message, MessageKind
+from chat_service.infra import metrics
 from chat_service.repos.cache import scripts
 
 log = structlog.get_logger(__name__)
@@ -122,6 +123,7 @@ class TimelineCache:
         except RedisError:
             self._suspect = True
             return None
+        metrics.CACHE_REQUESTS.labels("timeline", "hit" if reply else "miss").inc()
         if not reply:
             return None
         try:

@@ -1,0 +1,59 @@
+"""Every Prometheus metric the service exports, in one place.
+
+Labels stay low-cardinality: route templates, statement names (verb and table), kinds,
+never raw paths, user ids or message ids. Several processes: each `chat-service serve`
+is its own scrape target (`/metrics` per process; Prometheus sums across targets), which
+needs no shared state and no multiprocess directory.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+HTTP_REQUESTS = Counter(
+    "http_requests_total", "HTTP requests answered", ["route", "method", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["route", "method"],
+    buckets=LATENCY_BUCKETS,
+)
+HTTP_IN_FLIGHT = Gauge("http_requests_in_flight", "HTTP requests being answered")
+
+CASSANDRA_LATENCY = Histogram(
+    "cassandra_statement_duration_seconds",
+    "Time for Cassandra to answer a statement",
+    ["statement"],
+    buckets=LATENCY_BUCKETS,
+)
+CASSANDRA_ERRORS = Counter(
+    "cassandra_statement_errors_total", "Statements that failed", ["statement", "error"]
+)
+STORE_UP = Gauge("store_up", "1 when the store answered the last probe", ["store"])
+
+CACHE_REQUESTS = Counter("cache_requests_total", "Cache reads", ["kind", "result"])
+MESSAGES_STORED = Counter("messages_stored_total", "Messages stored", ["kind"])
+
+WS_CONNECTIONS = Gauge("websocket_connections", "Open WebSocket connections")
+WS_DELIVERED = Counter("websocket_events_delivered_total", "Events queued to a connection")
+WS_DROPPED = Counter(
+    "websocket_events_dropped_total", "Events dropped because a client was too slow"
+)
+
+RATE_LIMITED = Counter("rate_limit_rejections_total", "Requests refused with 429", ["scope"])
+LOGIN_FAILURES = Counter("login_failures_total", "Failed logins")
+
+
+def statement_name(cql: str) -> str:
+    """`SELECT messages_by_user` for a query on that table: verb and table only."""
+    words = cql.replace("(", " ").split()
+    verb = words[0].upper() if words else "?"
+    marker = {"SELECT": "FROM", "DELETE": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE"}.get(verb)
+    if marker and marker in (w.upper() for w in words):
+        index = [w.upper() for w in words].index(marker)
+        if index + 1 < len(words):
+            return f"{verb} {words[index + 1].split('.')[-1]}"
+    return verb

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.infra.cassandra import SchemaMissing
+from chat_service.infra.errors_reporting import configure_error_reporting
 from chat_service.infra.logging import configure_logging
 from chat_service.infra.migrations import MigrationError, migrate
 from chat_service.infra.settings import Settings, SettingsError, load_settings
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"chat-service: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
+    configure_error_reporting(settings)
     if args.command == "migrate":
         return _migrate(settings)
     return _serve(settings, args.host or settings.http_host, args.port or settings.http_port)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sentry_sdk
 import structlog
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -64,6 +65,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         code = _HTTP_CODES.get(exc.status, "http_error")
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return error_response(exc.status, code, exc.reason, headers=headers)
-    except Exception:
+    except Exception as exc:
         log.exception("request.unhandled_error")
+        sentry_sdk.capture_exception(exc)  # a no-op unless SENTRY_DSN configured reporting
         return error_response(500, "internal_error", "An unexpected error occurred.")

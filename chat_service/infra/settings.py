@@ -79,6 +79,8 @@ class Settings(BaseSettings):
     jwt_refresh_ttl_s: int = Field(30 * 24 * 3600, ge=60)
     bcrypt_cost: int = Field(12, ge=4, le=16)
 
+    sentry_dsn: SecretStr | None = None
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
 

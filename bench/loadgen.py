@@ -159,15 +159,20 @@ def history_deep(base: str, seed: dict) -> Request:
     return request
 
 
-def messages_compat(base: str, seed: dict) -> Request:
+def messages_compat(base: str, seed: dict, page: int = 1) -> Request:
     heavy = seed["heavy_users"]
 
     async def request(session: aiohttp.ClientSession) -> bool:
         user = random.choice(heavy)
-        url = f"{base}/api/v1/messages?page=1&page_size=20"
+        url = f"{base}/api/v1/messages?page={page}&page_size=20"
         return await _ok(session.get(url, headers=_auth(user["token"])))
 
     return request
+
+
+def messages_compat_page50(base: str, seed: dict) -> Request:
+    """Page 50 of a 10,000-message history: past the cache, skipped by bucket counters."""
+    return messages_compat(base, seed, page=50)
 
 
 def health(base: str, seed: dict) -> Request:
@@ -193,6 +198,7 @@ HTTP_SCENARIOS = {
     "history_recent": history_recent,
     "history_deep": history_deep,
     "messages_compat": messages_compat,
+    "messages_compat_page50": messages_compat_page50,
     "health": health,
 }
 

@@ -23,7 +23,6 @@ from chat_service.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cql$")
 LEASE_TTL_S = 300
 LEASE_WAIT_S = 600
@@ -68,9 +67,9 @@ def load_migrations(directory: Path) -> list[Migration]:
     return migrations
 
 
-async def migrate(settings: Settings, directory: Path = DEFAULT_DIR) -> list[int]:
+async def migrate(settings: Settings) -> list[int]:
     """Create the keyspace and apply pending migrations; returns the versions applied now."""
-    migrations = load_migrations(directory)
+    migrations = load_migrations(settings.migrations_dir)
     keyspace = settings.cassandra_keyspace
     db = await CassandraSession.connect(settings, keyspace=None)
     try:

@@ -6,6 +6,7 @@ Every field here is listed with its default in `.env.example`; a test keeps the 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -28,6 +29,8 @@ EXAMPLE_SECRETS = frozenset(
 )
 DEVELOPMENT_SECRET = "development-only-secret-" + "x" * 40  # long enough for HS512
 MIN_SECRET_LENGTH = 32
+# The checkout's migrations/; an installed package (the Docker image) sets MIGRATIONS_DIR.
+DEFAULT_MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
 
@@ -57,6 +60,7 @@ class Settings(BaseSettings):
     cassandra_consistency: ConsistencyName = "LOCAL_QUORUM"
     cassandra_request_timeout_s: float = Field(5.0, gt=0, le=120)
     cassandra_connect_timeout_s: float = Field(60.0, gt=0)
+    migrations_dir: Path = Field(default_factory=lambda: DEFAULT_MIGRATIONS_DIR)
     cassandra_username: str | None = None
     cassandra_password: SecretStr | None = None
 

@@ -5,8 +5,8 @@ import os
 import sys
 
 from chat_service.infra.cassandra import CassandraSession
-from chat_service.infra.migrations import DEFAULT_DIR, load_migrations
-from chat_service.infra.settings import Settings
+from chat_service.infra.migrations import load_migrations
+from chat_service.infra.settings import DEFAULT_MIGRATIONS_DIR, Settings
 
 
 def _keyspace(settings: Settings) -> str:
@@ -49,6 +49,6 @@ async def test_concurrent_then_repeated_migrations_apply_each_file_once(
     finally:
         await db.execute(f"DROP KEYSPACE IF EXISTS {keyspace}")
         await db.close()
-    expected = [m.version for m in load_migrations(DEFAULT_DIR)]
+    expected = [m.version for m in load_migrations(DEFAULT_MIGRATIONS_DIR)]
     assert sorted(row.version for row in rows) == expected
     assert {"users", "messages_by_conversation"} <= {row.table_name for row in tables}

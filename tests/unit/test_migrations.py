@@ -3,11 +3,11 @@ from pathlib import Path
 import pytest
 
 from chat_service.infra.migrations import (
-    DEFAULT_DIR,
     MigrationError,
     load_migrations,
     split_statements,
 )
+from chat_service.infra.settings import DEFAULT_MIGRATIONS_DIR
 
 
 def test_split_drops_comments_and_blank_statements() -> None:
@@ -27,7 +27,7 @@ def test_split_drops_comments_and_blank_statements() -> None:
 
 
 def test_project_migrations_load_in_order() -> None:
-    migrations = load_migrations(DEFAULT_DIR)
+    migrations = load_migrations(DEFAULT_MIGRATIONS_DIR)
     versions = [m.version for m in migrations]
     assert versions == sorted(versions) and versions[0] == 1
     assert all(m.statements for m in migrations)

@@ -66,3 +66,18 @@ def test_dot_env_is_read(tmp_path) -> None:
     (tmp_path / ".env").write_text(f"JWT_SECRET={REAL_SECRET}\nCASSANDRA_KEYSPACE=other\n")
     settings = load_settings()
     assert settings.cassandra_keyspace == "other"
+
+
+def _example_keys() -> set[str]:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    return {
+        line.split("=", 1)[0] for line in text.splitlines() if line and not line.startswith("#")
+    }
+
+
+def test_env_example_lists_every_setting_and_nothing_else() -> None:
+    from chat_service.infra.settings import Settings
+
+    assert _example_keys() == {name.upper() for name in Settings.model_fields}

@@ -1,0 +1,100 @@
+"""What can be checked of the Docker path without a Docker engine: the compose file, the
+nginx config (with Debian's `nginx -t`), the Dockerfile, and that configuration agrees
+everywhere with the settings the service reads."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from chat_service.infra.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yaml").read_text())
+SERVICES = COMPOSE["services"]
+SETTINGS = {name.upper() for name in Settings.model_fields}
+APP_SERVICES = ("migrate", "app1", "app2")
+
+
+def test_the_stack_has_every_part() -> None:
+    assert set(SERVICES) == {
+        "cassandra1", "cassandra2", "cassandra3", "redis", "migrate", "app1", "app2",
+        "nginx", "prometheus", "grafana", "loki", "promtail",
+    }  # fmt: skip
+    assert SERVICES["migrate"]["command"] == ["chat-service", "migrate"]
+    for name in ("app1", "app2"):
+        assert SERVICES[name]["depends_on"]["migrate"]["condition"] == (
+            "service_completed_successfully"
+        )
+
+
+def test_images_are_pinned_to_a_tag() -> None:
+    for name, service in SERVICES.items():
+        image = service["image"]
+        repository, _, tag = image.rpartition(":")
+        assert (repository and tag and tag != "latest") or "build" in service, name
+
+
+def test_stores_have_health_checks_and_three_cassandra_nodes_form_one_cluster() -> None:
+    for name in ("cassandra1", "cassandra2", "cassandra3", "redis"):
+        assert SERVICES[name]["healthcheck"]["test"], name
+    seeds = {SERVICES[f"cassandra{i}"]["environment"]["CASSANDRA_SEEDS"] for i in (1, 2, 3)}
+    assert seeds == {"cassandra1"}
+    app = SERVICES["app1"]["environment"]
+    assert app["CASSANDRA_REPLICATION_DCS"] == "dc1:3"  # replication factor 3
+
+
+def test_compose_passes_only_settings_the_service_reads() -> None:
+    for name in APP_SERVICES:
+        service = SERVICES[name]
+        assert service["env_file"] == ".env"  # every setting, as documented in .env.example
+        assert set(service["environment"]) <= SETTINGS, name
+
+
+def test_every_mounted_config_file_exists() -> None:
+    for service in SERVICES.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).exists(), source
+
+
+def test_dockerfile_is_multi_stage_non_root_with_a_health_check() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)", dockerfile, re.MULTILINE)
+    assert len(stages) == 2 and all(s.startswith("python:3.11-slim") for s in stages)
+    assert re.search(r"^USER chat$", dockerfile, re.MULTILINE)
+    assert "HEALTHCHECK" in dockerfile and "/api/v1/health" in dockerfile
+    assert "ENV PATH=/opt/venv/bin" in dockerfile
+    assert "MIGRATIONS_DIR=/app/migrations" in dockerfile and "COPY migrations" in dockerfile
+
+
+def test_dockerfile_installs_what_ci_installs() -> None:
+    """Both install this project from its pinned pyproject.toml (`pip install .`; CI adds
+    the dev extras in editable mode)."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert "pip install ." in dockerfile and "COPY pyproject.toml" in dockerfile
+    assert "pip install --quiet -e '.[dev]'" in makefile
+
+
+def test_nginx_proxies_websockets_and_accepts_its_config(tmp_path: Path) -> None:
+    config = (ROOT / "deploy/nginx/nginx.conf").read_text()
+    assert "proxy_set_header Upgrade $http_upgrade;" in config
+    assert "proxy_set_header Connection $connection_upgrade;" in config
+    assert "proxy_read_timeout 3600s;" in config
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert Path(binary).exists(), "Debian's nginx is required (tools/ensure-packages.sh)"
+    # nginx -t resolves upstream names; the containers' names become loopback here.
+    local = re.sub(r"server app[12]:8000", "server 127.0.0.1:8000", config)
+    (tmp_path / "nginx.conf").write_text(local)
+    result = subprocess.run(
+        [binary, "-t", "-c", str(tmp_path / "nginx.conf"), "-e", str(tmp_path / "error.log"),
+         "-g", f"pid {tmp_path / 'nginx.pid'};"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr

@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STACK := $(PY) tools/stack.py
 PYTEST_ARGS ?=
 
-.PHONY: setup run test faults fuzz bench monitoring-check lint format stop status
+.PHONY: setup run test faults fuzz postman bench monitoring-check lint format stop status
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,14 @@ faults: setup
 ## fuzz: schemathesis against /api/v1/openapi.json on a real service process
 fuzz: setup
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
+
+## postman: the Postman collection run by newman against a freshly started service
+node_modules/.bin/newman: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+postman: setup node_modules/.bin/newman
+	exec $(STACK) run --profile test -- tools/postman/run.sh
 
 ## bench: the benchmark suite (bench/README.md); starts Cassandra and Redis if needed
 bench: setup

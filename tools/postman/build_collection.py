@@ -1,0 +1,193 @@
+"""Writes postman_collection.json and postman_environment.json (Postman v2.1): every
+endpoint of the contract, in an order that chains tokens and ids through collection
+variables, with tests on status codes, shapes and error cases.
+
+    python tools/postman/build_collection.py   # after changing the requests below
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+API = "{{baseUrl}}/api/v1"
+ERROR_SHAPE = (
+    "const e = pm.response.json().error; pm.expect(e.code).to.be.a('string');"
+    " pm.expect(e.message).to.be.a('string');"
+)
+
+
+def request(
+    name: str,
+    method: str,
+    url: str,
+    status: int,
+    body: Any = None,
+    token: str | None = "token",
+    tests: str = "",
+    pre: str = "",
+) -> dict[str, Any]:
+    headers = [{"key": "Content-Type", "value": "application/json"}] if body is not None else []
+    if token:
+        headers.append({"key": "Authorization", "value": f"Bearer {{{{{token}}}}}"})
+    checks = f"pm.test('status {status}', () => pm.response.to.have.status({status}));\n"
+    if status >= 400:
+        checks += f"pm.test('error shape', () => {{ {ERROR_SHAPE} }});\n"
+    item: dict[str, Any] = {
+        "name": name,
+        "request": {"method": method, "header": headers, "url": url},
+        "event": [{"listen": "test", "script": {"type": "text/javascript",
+                                                "exec": (checks + tests).splitlines()}}],
+    }  # fmt: skip
+    if pre:
+        item["event"].append(
+            {
+                "listen": "prerequest",
+                "script": {"type": "text/javascript", "exec": pre.splitlines()},
+            }
+        )
+    if body is not None:
+        item["request"]["body"] = {"mode": "raw", "raw": json.dumps(body, indent=2)}
+    return item
+
+
+def test(title: str, code: str) -> str:
+    return f"pm.test({json.dumps(title)}, () => {{ {code} }});\n"
+
+
+NAMES = (
+    "const run = Date.now().toString(36);"
+    " ['a', 'b', 'c'].forEach(u => pm.collectionVariables.set('user_' + u, 'pm' + u + run));"
+)
+CREDS = {"username": "{{user_a}}", "password": "postman-password"}
+
+
+def items() -> list[dict[str, Any]]:
+    def login(user: str, save: str) -> dict[str, Any]:
+        return request(
+            f"Login {user}", "POST", f"{API}/auth/login", 200,
+            {"username": f"{{{{user_{user}}}}}", "password": "postman-password"}, token=None,
+            tests=test("token pair", "const b = pm.response.json();"
+                       " pm.expect(b.token_type).to.eql('Bearer');"
+                       f" pm.collectionVariables.set('{save}', b.token);"
+                       f" pm.collectionVariables.set('{save}_refresh', b.refresh_token);"),
+        )  # fmt: skip
+
+    def register(user: str) -> dict[str, Any]:
+        return request(
+            f"Register {user}", "POST", f"{API}/auth/register", 201,
+            {"username": f"{{{{user_{user}}}}}", "password": "postman-password"}, token=None,
+            tests=test("account", "const b = pm.response.json();"
+                       f" pm.expect(b.username).to.eql(pm.collectionVariables.get('user_{user}'));"
+                       " pm.expect(b.created_at).to.match(/\\.\\d{9}Z$/);"),
+            pre=NAMES if user == "a" else "",
+        )  # fmt: skip
+
+    group = f"{API}/conversations/{{{{group_id}}}}"
+    return [
+        request("Health", "GET", f"{API}/health", 200, token=None,
+                tests=test("reference keys", "const b = pm.response.json();"
+                           " pm.expect(b).to.have.keys('Status', 'HeartBeat', 'Message', 'checks');")),
+        request("Ready", "GET", f"{API}/ready", 200, token=None),
+        request("OpenAPI", "GET", f"{API}/openapi.json", 200, token=None,
+                tests=test("openapi 3", "pm.expect(pm.response.json().openapi).to.match(/^3\\./);")),
+        request("Metrics", "GET", "{{baseUrl}}/metrics", 200, token=None,
+                tests=test("prometheus text", "pm.expect(pm.response.text()).to.include('http_requests_total');")),
+        register("a"),
+        request("Register a again: 409", "POST", f"{API}/auth/register", 409, CREDS, token=None,
+                tests=test("username_taken", "pm.expect(pm.response.json().error.code).to.eql('username_taken');")),
+        request("Register invalid: 400", "POST", f"{API}/auth/register", 400,
+                {"username": "x", "password": "short"}, token=None,
+                tests=test("details", "pm.expect(pm.response.json().error.details).to.be.an('object');")),
+        register("b"),
+        register("c"),
+        request("Login wrong password: 401", "POST", f"{API}/auth/login", 401,
+                {"username": "{{user_a}}", "password": "wrong-password"}, token=None,
+                tests=test("invalid_credentials", "pm.expect(pm.response.json().error.code).to.eql('invalid_credentials');")),
+        login("a", "token"),
+        login("b", "token_b"),
+        login("c", "token_c"),
+        request("Me without token: 401", "GET", f"{API}/users/me", 401, token=None,
+                tests=test("WWW-Authenticate", "pm.expect(pm.response.headers.get('WWW-Authenticate')).to.eql('Bearer');")),
+        request("Me", "GET", f"{API}/users/me", 200,
+                tests=test("me", "pm.expect(pm.response.json().username).to.eql(pm.collectionVariables.get('user_a'));")),
+        request("Search users", "GET", f"{API}/users?q={{{{user_a}}}}&limit=5", 200,
+                tests=test("found", "pm.expect(pm.response.json().users.map(u => u.username)).to.include(pm.collectionVariables.get('user_a'));")),
+        request("Refresh", "POST", f"{API}/auth/refresh", 200, {"refresh_token": "{{token_refresh}}"}, token=None,
+                tests=test("new pair", "const b = pm.response.json(); pm.collectionVariables.set('old_refresh', pm.collectionVariables.get('token_refresh'));"
+                           " pm.collectionVariables.set('token', b.token); pm.collectionVariables.set('token_refresh', b.refresh_token);")),
+        request("Refresh reused: 401", "POST", f"{API}/auth/refresh", 401, {"refresh_token": "{{old_refresh}}"}, token=None),
+        request("Send DM", "POST", f"{API}/messages/send", 201, {"recipient": "{{user_b}}", "content": "hello from postman", "client_message_id": "{{user_a}}-1"},
+                tests=test("message", "const b = pm.response.json(); pm.expect(b.sender).to.eql(pm.collectionVariables.get('user_a'));"
+                           " pm.expect(b.timestamp).to.match(/\\.\\d{9}Z$/); pm.collectionVariables.set('dm_id', b.id); pm.collectionVariables.set('dm_conversation', b.conversation_id);")),
+        request("Send DM retried: same message", "POST", f"{API}/messages/send", 201, {"recipient": "{{user_b}}", "content": "hello from postman", "client_message_id": "{{user_a}}-1"},
+                tests=test("same id", "pm.expect(pm.response.json().id).to.eql(pm.collectionVariables.get('dm_id'));")),
+        request("Send DM to nobody: 404", "POST", f"{API}/messages/send", 404, {"recipient": "nobody-{{user_a}}", "content": "x"},
+                tests=test("recipient_not_found", "pm.expect(pm.response.json().error.code).to.eql('recipient_not_found');")),
+        request("Send DM empty: 400", "POST", f"{API}/messages/send", 400, {"recipient": "{{user_b}}", "content": "   "}),
+        request("Messages page 1", "GET", f"{API}/messages?page=1&page_size=10", 200,
+                tests=test("pagination", "const p = pm.response.json().pagination;"
+                           " pm.expect(p).to.have.keys('currentPage', 'pageSize', 'totalMessages', 'totalPages', 'nextCursor'); pm.expect(p.totalMessages).to.eql(1);")),
+        request("Messages by cursor", "GET", f"{API}/messages/?limit=1&before={{{{dm_id}}}}", 200,
+                tests=test("older page empty", "pm.expect(pm.response.json().messages).to.eql([]);")),
+        request("Messages bad page: 400", "GET", f"{API}/messages?page=0", 400),
+        request("Conversations", "GET", f"{API}/conversations?limit=10", 200,
+                tests=test("direct listed", "const c = pm.response.json().conversations; pm.expect(c[0].id).to.eql(pm.collectionVariables.get('dm_conversation')); pm.expect(c[0]).to.have.property('unread_count');")),
+        request("Create private group", "POST", f"{API}/conversations", 201, {"name": "Postman", "members": ["{{user_b}}"], "is_private": True},
+                tests=test("creator is admin", "const b = pm.response.json(); pm.collectionVariables.set('group_id', b.id);"
+                           " pm.expect(b.members.find(m => m.username === pm.collectionVariables.get('user_a')).role).to.eql('admin');")),
+        request("Create public group", "POST", f"{API}/conversations", 201, {"name": "Open", "members": [], "is_private": False},
+                tests=test("saved", "pm.collectionVariables.set('public_id', pm.response.json().id);")),
+        request("Create group invalid: 400", "POST", f"{API}/conversations", 400, {"name": "", "members": []}),
+        request("Get group", "GET", group, 200, tests=test("two members", "pm.expect(pm.response.json().members.length).to.eql(2);")),
+        request("Join private as c: 403", "POST", f"{group}/join", 403, token="token_c"),
+        request("Join public as c", "POST", f"{API}/conversations/{{{{public_id}}}}/join", 204, token="token_c"),
+        request("Add c as member", "POST", f"{group}/members", 201, {"username": "{{user_c}}"}),
+        request("Add c again: 409", "POST", f"{group}/members", 409, {"username": "{{user_c}}"}),
+        request("Promote c", "PATCH", f"{group}/members/{{{{user_c}}}}", 200, {"role": "admin"},
+                tests=test("admin", "pm.expect(pm.response.json().role).to.eql('admin');")),
+        request("Post in group", "POST", f"{group}/messages", 201, {"content": "group hello", "attachment": {"type": "image", "url": "https://example.com/a.png"}},
+                tests=test("saved", "pm.collectionVariables.set('group_message', pm.response.json().id);")),
+        request("Group history", "GET", f"{group}/messages?limit=10", 200,
+                tests=test("newest first", "pm.expect(pm.response.json().messages[0].id).to.eql(pm.collectionVariables.get('group_message'));")),
+        request("Group history around", "GET", f"{group}/messages?around={{{{group_message}}}}&limit=5", 200),
+        request("Group history after", "GET", f"{group}/messages?after={{{{group_message}}}}", 200,
+                tests=test("nothing newer", "pm.expect(pm.response.json().messages).to.eql([]);")),
+        request("Get message", "GET", f"{group}/messages/{{{{group_message}}}}", 200),
+        request("Edit message", "PATCH", f"{group}/messages/{{{{group_message}}}}", 200, {"content": "edited"},
+                tests=test("edited_at", "pm.expect(pm.response.json().edited_at).to.be.a('string');")),
+        request("Edit as b: 403", "PATCH", f"{group}/messages/{{{{group_message}}}}", 403, {"content": "mine now"}, token="token_b"),
+        request("Mark read as b", "POST", f"{group}/read", 204, {"message_id": "{{group_message}}"}, token="token_b"),
+        request("Delete message", "DELETE", f"{group}/messages/{{{{group_message}}}}", 204),
+        request("Deleted message is a tombstone", "GET", f"{group}/messages/{{{{group_message}}}}", 200,
+                tests=test("no content", "const b = pm.response.json(); pm.expect(b.deleted).to.eql(true); pm.expect(b.content).to.eql(null);")),
+        request("Remove c", "DELETE", f"{group}/members/{{{{user_c}}}}", 204),
+        request("Removed c cannot read: 404", "GET", group, 404, token="token_c"),
+        request("Unknown conversation: 404", "GET", f"{API}/conversations/00000000-0000-4000-8000-000000000000", 404),
+        request("Logout", "POST", f"{API}/auth/logout", 204, {"refresh_token": "{{token_refresh}}"}, token=None),
+        request("Refresh after logout: 401", "POST", f"{API}/auth/refresh", 401, {"refresh_token": "{{token_refresh}}"}, token=None),
+    ]  # fmt: skip
+
+
+def main() -> None:
+    collection = {
+        "info": {
+            "name": "chat-service",
+            "description": "Every endpoint of the chat-service API, chained: run it in order.",
+            "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json",
+        },
+        "variable": [{"key": "baseUrl", "value": "http://127.0.0.1:8000"}],
+        "item": items(),
+    }
+    environment = {
+        "name": "chat-service local",
+        "values": [{"key": "baseUrl", "value": "http://127.0.0.1:8000", "enabled": True}],
+    }
+    (ROOT / "postman_collection.json").write_text(json.dumps(collection, indent=2) + "\n")
+    (ROOT / "postman_environment.json").write_text(json.dumps(environment, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

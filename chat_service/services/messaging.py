@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
@@ -36,6 +37,7 @@ class EventPublisher(Protocol):
 # How long a retry waits for the first attempt, still in flight, to store its message.
 _IN_FLIGHT_WAITS_S = (0.05, 0.1, 0.2, 0.4, 0.8)
 _FAN_OUT_CHUNK = 50
+_KNOWN_DIRECT_MAX = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,9 @@ class MessageWriter:
         self._cache = cache
         self._events = events
         self._ids = ids
+        # Direct conversations whose rows this process has written: later messages skip
+        # rewriting them (they are idempotent, first writer wins, so skipping is safe).
+        self._known_direct: OrderedDict[uuid.UUID, None] = OrderedDict()
 
     async def post(self, target: Target, draft: Draft) -> Message:
         message_id = self._ids.new()
@@ -90,6 +95,8 @@ class MessageWriter:
         direct = target.type is ConversationType.DIRECT
         user_copies = _participants(message) if direct else ()
         await self._messages.store(message, user_copies, self._batched_rows(target, message))
+        if direct:
+            self._remember_direct(target.conversation_id)
         metrics.MESSAGES_STORED.labels(target.type.value).inc()
         if not direct:
             await self._fan_out_activity(target, message)
@@ -129,13 +136,19 @@ class MessageWriter:
             *self._conversations.read_statements(message.sender, conversation, message.id),
         ]
         if target.type is ConversationType.DIRECT and target.peer is not None:
-            rows += self._conversations.direct_statements(
-                conversation, (message.sender, target.peer), message.id
-            )
+            if conversation not in self._known_direct:
+                rows += self._conversations.direct_statements(
+                    conversation, (message.sender, target.peer), message.id
+                )
             rows.append(
                 self._conversations.activity_statement(target.peer, conversation, message.id)
             )
         return rows
+
+    def _remember_direct(self, conversation_id: uuid.UUID) -> None:
+        self._known_direct[conversation_id] = None
+        if len(self._known_direct) > _KNOWN_DIRECT_MAX:
+            self._known_direct.popitem(last=False)
 
     async def _fan_out_activity(self, target: Target, message: Message) -> None:
         others = [name for name in target.members if name != message.sender]

@@ -78,6 +78,17 @@ async def test_malformed_bodies_are_400_and_other_types_415(client: TestClient) 
     assert form.status == 415
 
 
+async def test_deeply_nested_json_is_refused_cleanly(client: TestClient) -> None:
+    for depth in (2_000, 30_000):  # under the 64 KiB limit, far past orjson's 1,024 levels
+        response = await client.post(
+            f"{API}/auth/register",
+            data=b"[" * depth + b"]" * depth,
+            headers={"Content-Type": "application/json"},
+        )
+        assert response.status in (400, 413)
+        await error_of(response)
+
+
 async def test_body_over_64_kib_is_413(client: TestClient) -> None:
     response = await client.post(
         f"{API}/auth/register",

@@ -8,8 +8,7 @@ Every event is rendered once, however many of its recipients are connected here.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass
 
 import orjson
@@ -33,33 +32,46 @@ CLOSE_IDLE = 4000
 
 
 class Connection:
+    """One socket's outbound queue. Its writer task exists only while there is something
+    to send, so an idle connection costs a deque and a few fields, not a task."""
+
+    __slots__ = ("_broken", "_pending", "_queue_size", "_writer", "username", "ws")
+
     def __init__(self, ws: web.WebSocketResponse, username: str, queue_size: int) -> None:
         self.ws = ws
         self.username = username
-        self._queue: asyncio.Queue[str] = asyncio.Queue(maxsize=queue_size)
-        self._writer = asyncio.create_task(self._write())
-        self._closing: asyncio.Task[None] | None = None
+        self._queue_size = queue_size
+        self._pending: deque[str] = deque()
+        self._writer: asyncio.Task[None] | None = None
+        self._broken: asyncio.Task[None] | None = None  # set once the socket is given up
 
     def offer(self, payload: str) -> bool:
         """Queue a payload; False (and the connection is being closed) when it is full."""
-        if self._closing is not None:
+        if self._broken is not None:
             return False
-        try:
-            self._queue.put_nowait(payload)
-        except asyncio.QueueFull:
-            self._closing = asyncio.create_task(
+        if len(self._pending) >= self._queue_size:
+            self._broken = asyncio.create_task(
                 self.close(CLOSE_SLOW_CONSUMER, "slow consumer: queue overflow")
             )
             return False
+        self._pending.append(payload)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write())
         return True
 
     async def _write(self) -> None:
-        with contextlib.suppress(ConnectionError, RuntimeError):
-            while True:
-                await self.ws.send_str(await self._queue.get())
+        try:
+            while self._pending:
+                await self.ws.send_str(self._pending[0])
+                self._pending.popleft()
+        except (ConnectionError, RuntimeError):
+            self._broken = self._writer
+        finally:
+            self._writer = None
 
     async def close(self, code: int, message: str) -> None:
-        self._writer.cancel()
+        if self._writer is not None:
+            self._writer.cancel()
         await self.ws.close(code=code, message=message.encode())
 
 

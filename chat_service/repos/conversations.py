@@ -16,16 +16,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from cassandra.query import BatchStatement, BatchType
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
 from chat_service.domain.ids import epoch_ns
 from chat_service.domain.models import Conversation, ConversationType, Member, Role
-from chat_service.infra.cassandra import CassandraSession, unset_nulls
+from chat_service.infra.cassandra import unset_nulls
+from chat_service.repos.base import PreparedRepository
 
 FIRST_WINS_BASE = 2**62
+_MEMBER_COLUMNS = "conversation_id, username, role, joined_at, last_read_message_id"
 
 
 def message_timestamp_us(message_id: uuid.UUID) -> int:
@@ -45,47 +47,38 @@ class UserConversation:
     last_read_id: uuid.UUID | None
 
 
-class ConversationRepository:
-    def __init__(self, db: CassandraSession, statements: dict[str, Any]) -> None:
-        self._db = db
-        self._s = statements
-
-    @classmethod
-    async def create(cls, db: CassandraSession) -> ConversationRepository:
-        member_columns = "conversation_id, username, role, joined_at, last_read_message_id"
-        cql = {
-            "insert": "INSERT INTO conversations "
-            "(conversation_id, type, name, created_by, is_private, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?",
-            "get": "SELECT conversation_id, type, name, created_by, is_private, created_at "
-            "FROM conversations WHERE conversation_id = ?",
-            "insert_member": f"INSERT INTO conversation_members ({member_columns}) "
-            "VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?",
-            "insert_direct_member": "INSERT INTO conversation_members "
-            "(conversation_id, username, role, joined_at) VALUES (?, ?, ?, ?) USING TIMESTAMP ?",
-            "member": f"SELECT {member_columns} FROM conversation_members "
-            "WHERE conversation_id = ? AND username = ?",
-            "members": f"SELECT {member_columns} FROM conversation_members "
-            "WHERE conversation_id = ?",
-            "set_role": "UPDATE conversation_members SET role = ? "
-            "WHERE conversation_id = ? AND username = ? IF EXISTS",
-            "delete_member": "DELETE FROM conversation_members "
-            "WHERE conversation_id = ? AND username = ?",
-            "insert_user_row": "INSERT INTO conversations_by_user "
-            "(username, conversation_id, type, name, peer, joined_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?",
-            "delete_user_row": "DELETE FROM conversations_by_user "
-            "WHERE username = ? AND conversation_id = ?",
-            "user_rows": "SELECT conversation_id, type, name, peer, joined_at, last_activity_id, "
-            "last_read_message_id FROM conversations_by_user WHERE username = ?",
-            "activity": "UPDATE conversations_by_user USING TIMESTAMP ? "
-            "SET last_activity_id = ? WHERE username = ? AND conversation_id = ?",
-            "read_user": "UPDATE conversations_by_user USING TIMESTAMP ? "
-            "SET last_read_message_id = ? WHERE username = ? AND conversation_id = ?",
-            "read_member": "UPDATE conversation_members USING TIMESTAMP ? "
-            "SET last_read_message_id = ? WHERE conversation_id = ? AND username = ?",
-        }
-        return cls(db, {name: await db.prepare(text) for name, text in cql.items()})
+class ConversationRepository(PreparedRepository):
+    CQL: ClassVar[dict[str, str]] = {
+        "insert": "INSERT INTO conversations "
+        "(conversation_id, type, name, created_by, is_private, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?",
+        "get": "SELECT conversation_id, type, name, created_by, is_private, created_at "
+        "FROM conversations WHERE conversation_id = ?",
+        "insert_member": f"INSERT INTO conversation_members ({_MEMBER_COLUMNS}) "
+        "VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?",
+        "insert_direct_member": "INSERT INTO conversation_members "
+        "(conversation_id, username, role, joined_at) VALUES (?, ?, ?, ?) USING TIMESTAMP ?",
+        "member": f"SELECT {_MEMBER_COLUMNS} FROM conversation_members "
+        "WHERE conversation_id = ? AND username = ?",
+        "members": f"SELECT {_MEMBER_COLUMNS} FROM conversation_members WHERE conversation_id = ?",
+        "set_role": "UPDATE conversation_members SET role = ? "
+        "WHERE conversation_id = ? AND username = ? IF EXISTS",
+        "delete_member": "DELETE FROM conversation_members "
+        "WHERE conversation_id = ? AND username = ?",
+        "insert_user_row": "INSERT INTO conversations_by_user "
+        "(username, conversation_id, type, name, peer, joined_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?",
+        "delete_user_row": "DELETE FROM conversations_by_user "
+        "WHERE username = ? AND conversation_id = ?",
+        "user_rows": "SELECT conversation_id, type, name, peer, joined_at, last_activity_id, "
+        "last_read_message_id FROM conversations_by_user WHERE username = ?",
+        "activity": "UPDATE conversations_by_user USING TIMESTAMP ? "
+        "SET last_activity_id = ? WHERE username = ? AND conversation_id = ?",
+        "read_user": "UPDATE conversations_by_user USING TIMESTAMP ? "
+        "SET last_read_message_id = ? WHERE username = ? AND conversation_id = ?",
+        "read_member": "UPDATE conversation_members USING TIMESTAMP ? "
+        "SET last_read_message_id = ? WHERE conversation_id = ? AND username = ?",
+    }
 
     # Conversations and members.
 

@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import ClassVar
 
-from chat_service.infra.cassandra import CassandraSession
+from chat_service.repos.base import PreparedRepository
 
 
-class RefreshTokenRepository:
-    def __init__(self, db: CassandraSession, statements: dict[str, Any]) -> None:
-        self._db = db
-        self._s = statements
-
-    @classmethod
-    async def create(cls, db: CassandraSession) -> RefreshTokenRepository:
-        cql = {
-            "insert": "INSERT INTO refresh_tokens (token_hash, user_id, username, used) "
-            "VALUES (?, ?, ?, false) USING TTL ?",
-            "owner": "SELECT user_id, username, used FROM refresh_tokens WHERE token_hash = ?",
-            "spend": "UPDATE refresh_tokens SET used = true WHERE token_hash = ? IF used = false",
-        }
-        return cls(db, {name: await db.prepare(text) for name, text in cql.items()})
+class RefreshTokenRepository(PreparedRepository):
+    CQL: ClassVar[dict[str, str]] = {
+        "insert": "INSERT INTO refresh_tokens (token_hash, user_id, username, used) "
+        "VALUES (?, ?, ?, false) USING TTL ?",
+        "owner": "SELECT user_id, username, used FROM refresh_tokens WHERE token_hash = ?",
+        "spend": "UPDATE refresh_tokens SET used = true WHERE token_hash = ? IF used = false",
+    }
 
     async def insert(self, digest: bytes, user_id: uuid.UUID, username: str, ttl_s: int) -> None:
         await self._db.execute(self._s["insert"], (digest, user_id, username, ttl_s))

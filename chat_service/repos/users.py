@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
 from chat_service.domain.models import User, UserCredentials
-from chat_service.infra.cassandra import CassandraSession
+from chat_service.repos.base import PreparedRepository
 
 # Usernames start with a digit or a letter; the one-character directory partitions, in order.
 FIRST_CHARACTERS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -19,27 +19,19 @@ def directory_prefixes(username: str) -> tuple[str, str]:
     return username[:1], username[:2]
 
 
-class UserRepository:
-    def __init__(self, db: CassandraSession, statements: dict[str, Any]) -> None:
-        self._db = db
-        self._s = statements
-
-    @classmethod
-    async def create(cls, db: CassandraSession) -> UserRepository:
-        cql = {
-            "insert_user": "INSERT INTO users (username, id, password_hash, created_at) "
-            "VALUES (?, ?, ?, ?) IF NOT EXISTS",
-            "insert_by_id": "INSERT INTO users_by_id (id, username, created_at) VALUES (?, ?, ?)",
-            "delete_by_id": "DELETE FROM users_by_id WHERE id = ?",
-            "insert_directory": "INSERT INTO user_directory (prefix, username, id) "
-            "VALUES (?, ?, ?)",
-            "by_username": "SELECT id, username, password_hash, created_at FROM users "
-            "WHERE username = ?",
-            "by_id": "SELECT id, username, created_at FROM users_by_id WHERE id = ?",
-            "directory_range": "SELECT username, id FROM user_directory "
-            "WHERE prefix = ? AND username >= ? AND username < ? LIMIT ?",
-        }
-        return cls(db, {name: await db.prepare(text) for name, text in cql.items()})
+class UserRepository(PreparedRepository):
+    CQL: ClassVar[dict[str, str]] = {
+        "insert_user": "INSERT INTO users (username, id, password_hash, created_at) "
+        "VALUES (?, ?, ?, ?) IF NOT EXISTS",
+        "insert_by_id": "INSERT INTO users_by_id (id, username, created_at) VALUES (?, ?, ?)",
+        "delete_by_id": "DELETE FROM users_by_id WHERE id = ?",
+        "insert_directory": "INSERT INTO user_directory (prefix, username, id) VALUES (?, ?, ?)",
+        "by_username": "SELECT id, username, password_hash, created_at FROM users "
+        "WHERE username = ?",
+        "by_id": "SELECT id, username, created_at FROM users_by_id WHERE id = ?",
+        "directory_range": "SELECT username, id FROM user_directory "
+        "WHERE prefix = ? AND username >= ? AND username < ? LIMIT ?",
+    }
 
     async def insert(self, credentials: UserCredentials) -> bool:
         """Store a new account; False when the username is taken.

@@ -290,3 +290,22 @@ async def test_attachments_are_validated(client: TestClient) -> None:
             headers=headers,
         )
         assert response.status == 400, attachment
+
+
+async def test_a_cache_miss_fills_from_cassandra_once(client: TestClient, redis: Redis) -> None:
+    from prometheus_client import REGISTRY
+
+    _, headers = await new_user(client)
+    group = await create_group(client, headers, [])
+    for i in range(5):
+        await post(client, headers, group["id"], f"m{i}")
+    await redis.flushdb()
+    sample = (
+        "cassandra_statement_duration_seconds_count",
+        {"statement": "SELECT messages_by_conversation"},
+    )
+    before = REGISTRY.get_sample_value(*sample) or 0
+    pages = await asyncio.gather(*(history(client, headers, group["id"]) for _ in range(20)))
+    reads = (REGISTRY.get_sample_value(*sample) or 0) - before
+    assert all(len(page["messages"]) == 5 for page in pages)
+    assert reads <= 2  # one fill for twenty concurrent misses (not twenty reads)

@@ -245,13 +245,19 @@ class ConversationService:
         client_message_id: object,
         attachment: object,
     ) -> Message:
-        conversation, _ = await self._membership(caller, conversation_id)
         file = _attachment(attachment)
         text = None if file is not None and content in (None, "") else validation.content(content)
         retry_key = validation.client_message_id(client_message_id)
+        # One read of the roster serves both the access check and the fan-out.
+        conversation, members = await asyncio.gather(
+            self._conversations.get(conversation_id), self._audience(conversation_id)
+        )
+        if conversation is None or caller not in members:
+            raise NotFound("The conversation does not exist.")
         await self._limits.take_send(caller)
-        target = await self._target(conversation, caller)
-        return await self._writer.post(target, Draft(caller, text, file, retry_key))
+        return await self._writer.post(
+            _target(conversation, members, caller), Draft(caller, text, file, retry_key)
+        )
 
     async def edit(
         self, caller: str, conversation_id: uuid.UUID, message_id: uuid.UUID, content: object
@@ -353,11 +359,7 @@ class ConversationService:
         await self._writer.post(target, Draft(username, None, kind=kind))
 
     async def _target(self, conversation: Conversation, sender: str) -> Target:
-        members = await self._audience(conversation.id)
-        peer = None
-        if conversation.type is ConversationType.DIRECT:
-            peer = next((name for name in members if name != sender), None)
-        return Target(conversation.id, conversation.type, members, peer)
+        return _target(conversation, await self._audience(conversation.id), sender)
 
     async def _before(
         self, conversation_id: uuid.UUID, before: uuid.UUID | None, limit: int
@@ -417,6 +419,13 @@ class ConversationService:
             return messages
 
         return load
+
+
+def _target(conversation: Conversation, members: list[str], sender: str) -> Target:
+    peer = None
+    if conversation.type is ConversationType.DIRECT:
+        peer = next((name for name in members if name != sender), None)
+    return Target(conversation.id, conversation.type, members, peer)
 
 
 def _activity_order(row: UserConversation) -> tuple[int, str]:

@@ -68,12 +68,6 @@ def parse_timeuuid(text: str) -> uuid.UUID | None:
     return value if value.version == 1 else None
 
 
-def min_timeuuid_of_bucket(bucket: int) -> uuid.UUID:
-    """The smallest TIMEUUID of a day, for range bounds."""
-    ticks = bucket * NS_PER_DAY // 100 + _GREGORIAN_OFFSET
-    return timeuuid_from_ticks(ticks, 0, 0)
-
-
 _DIRECT_NAMESPACE = uuid.UUID("6f1d3c52-8c1e-4b7a-9a43-2f5d0e6b9c11")
 
 

@@ -53,15 +53,6 @@ class TokenPair:
     user: User
 
 
-@dataclass(frozen=True, slots=True)
-class MessagePage:
-    """One page of a history, newest first. `next_cursor` is None on the last page."""
-
-    messages: list[Message]
-    next_cursor: uuid.UUID | None
-    total: int | None = None
-
-
 class ConversationType(StrEnum):
     DIRECT = "direct"
     GROUP = "group"

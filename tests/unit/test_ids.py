@@ -9,7 +9,6 @@ from chat_service.domain.ids import (
     day_bucket,
     direct_conversation_id,
     epoch_ns,
-    min_timeuuid_of_bucket,
     parse_timeuuid,
     sort_key,
 )
@@ -43,12 +42,6 @@ def test_one_factory_never_repeats_or_goes_back_even_for_one_instant() -> None:
 
 def test_two_factories_draw_different_nodes() -> None:
     assert TimeUuidFactory().new(0).node != TimeUuidFactory().new(0).node
-
-
-def test_min_timeuuid_of_bucket_starts_the_day() -> None:
-    low = min_timeuuid_of_bucket(20_000)
-    assert day_bucket(low) == 20_000
-    assert epoch_ns(low) == 20_000 * NS_PER_DAY
 
 
 def test_parse_timeuuid_accepts_only_version_1() -> None:

@@ -11,8 +11,7 @@ _NS_PER_S = 1_000_000_000
 def format_ns(epoch_ns: int) -> str:
     """`2026-11-23T10:15:30.123456700Z` for nanoseconds since the Unix epoch."""
     seconds, nanos = divmod(epoch_ns, _NS_PER_S)
-    whole = datetime.fromtimestamp(seconds, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{whole}.{nanos:09d}Z"
+    return f"{time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(seconds))}.{nanos:09d}Z"
 
 
 def now_ns() -> int:

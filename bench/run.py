@@ -27,7 +27,7 @@ sys.path[0] = str(ROOT)
 
 from bench.seed import PASSWORD, seed  # noqa: E402
 from chat_service.infra.migrations import migrate  # noqa: E402
-from chat_service.infra.settings import load_settings  # noqa: E402
+from chat_service.infra.settings import Settings, load_settings  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SERVICE_ENV = {
@@ -51,6 +51,12 @@ SCENARIOS: dict[str, tuple[list[str], str]] = {
     "health_during_login_storm": (["--rate", "100"], "p99 <= 20 ms"),
     "ws_fanout": (["--rate", "500"], ">= 500 events/s, p99 <= 50 ms"),
     "ws_idle": (["--connections", "10000"], "10,000 connections <= 300 MB"),
+}
+# Cassandra alone, without the service: what one direct message writes, from a Go client
+# (bench/ceiling), at send_dm's concurrency and at send_dm's target rate.
+CEILINGS: dict[str, tuple[list[str], str]] = {
+    "cassandra_ceiling_c64": (["-concurrency", "64"], "(the store's ceiling for send_dm)"),
+    "cassandra_ceiling_1500": (["-rate", "1500"], "(the store at send_dm's target rate)"),
 }
 
 
@@ -89,11 +95,23 @@ def run_scenario(name: str, extra: list[str], seed_file: Path, duration: float, 
     return json.loads(output.stdout.strip().splitlines()[-1])
 
 
+def run_ceiling(extra: list[str], duration: float, settings: Settings) -> dict:
+    command = [
+        "go", "run", ".", "-keyspace", "chat_bench", "-duration", f"{duration}s",
+        "-host", settings.cassandra_contact_points[0], "-port", str(settings.cassandra_port),
+        *extra,
+    ]  # fmt: skip
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, cwd=ROOT / "bench" / "ceiling"
+    )
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
 def table(results: dict[str, dict]) -> str:
     header = f"{'scenario':28} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
     lines = [f"{header} {'errors':>7}  target"]
     for name, result in results.items():
-        target = SCENARIOS[name][1]
+        target = {**SCENARIOS, **CEILINGS}[name][1]
         if name == "ws_idle":
             lines.append(
                 f"{name:28} {result['connections']:>9} connections, {result['rss_mb']} MB RSS"
@@ -110,7 +128,7 @@ def table(results: dict[str, dict]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=float, default=30)
-    parser.add_argument("--only", default=",".join(SCENARIOS))
+    parser.add_argument("--only", default=",".join([*SCENARIOS, *CEILINGS]))
     args = parser.parse_args()
     wanted = [name for name in args.only.split(",") if name]
     env = {**os.environ, **SERVICE_ENV}
@@ -131,13 +149,16 @@ def main() -> int:
         RESULTS.mkdir(exist_ok=True)
         seed_file.write_text(json.dumps({**seed_data, "password": PASSWORD}))
         results = {}
-        for name in wanted:
+        for name in [name for name in wanted if name in SCENARIOS]:
             extra, _ = SCENARIOS[name]
             print(f"bench: {name} ...", flush=True)
             results[name] = run_scenario(name, extra, seed_file, args.duration, service.pid)
     finally:
         service.terminate()
         service.wait()
+    for name in [name for name in wanted if name in CEILINGS]:
+        print(f"bench: {name} (Cassandra alone) ...", flush=True)
+        results[name] = run_ceiling(CEILINGS[name][0], args.duration, settings)
     report = {"machine": machine(), "scenarios": results}
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
     print(table(results))

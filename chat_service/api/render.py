@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from chat_service.domain.clock import format_ns
 from chat_service.domain.ids import epoch_ns
 from chat_service.domain.models import (
@@ -48,6 +50,32 @@ def message(value: Message) -> dict[str, Any]:
         "edited_at": format_ns(value.edited_at_ns) if value.edited_at_ns else None,
         "deleted": value.deleted,
     }
+
+
+class MessageJson:
+    """Messages rendered to JSON once per process, for pages that many readers fetch.
+
+    A message's rendering is fixed by its id, its edit time and whether it is deleted (the
+    rest never changes once stored), so those are the key. The oldest entries go first when
+    the memo is full.
+    """
+
+    def __init__(self, max_entries: int = 20_000) -> None:
+        self._max_entries = max_entries
+        self._rendered: dict[tuple[object, ...], orjson.Fragment] = {}
+
+    def __call__(self, value: Message) -> orjson.Fragment:
+        key = (value.id, value.edited_at_ns, value.deleted)
+        fragment = self._rendered.get(key)
+        if fragment is None:
+            fragment = orjson.Fragment(orjson.dumps(message(value)))
+            if len(self._rendered) >= self._max_entries:
+                del self._rendered[next(iter(self._rendered))]
+            self._rendered[key] = fragment
+        return fragment
+
+
+message_json = MessageJson()
 
 
 def member(value: Member) -> dict[str, Any]:

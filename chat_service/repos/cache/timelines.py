@@ -27,6 +27,7 @@ log = structlog.get_logger(__name__)
 
 EPOCH_KEY = "chat:epoch"
 FILL_TTL_S = 30
+DECODED_MAX = 20_000
 
 
 def conversation_timeline(conversation_id: uuid.UUID) -> str:
@@ -51,6 +52,8 @@ class TimelineCache:
         self._ttl_s = ttl_s
         self._suspect = False
         self._fills: dict[str, asyncio.Task[None]] = {}
+        # Entries already decoded, by their bytes: a recent page is read by many readers.
+        self._decoded: dict[bytes, Message] = {}
         self._append = redis.register_script(scripts.APPEND)
         self._replace = redis.register_script(scripts.REPLACE)
         self._begin_fill = redis.register_script(scripts.BEGIN_FILL)
@@ -127,11 +130,20 @@ class TimelineCache:
         if not reply:
             return None
         try:
-            messages = [decode(raw) for raw in reply[2:]]
+            messages = [self._decode(raw) for raw in reply[2:]]
         except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
             log.warning("cache.corrupt_entry", timeline=timeline)
             return None
         return CachedPage(messages, int(reply[0]), reply[1].decode())
+
+    def _decode(self, raw: bytes) -> Message:
+        message = self._decoded.get(raw)
+        if message is None:
+            message = decode(raw)
+            if len(self._decoded) >= DECODED_MAX:
+                del self._decoded[next(iter(self._decoded))]
+            self._decoded[raw] = message
+        return message
 
     async def _write(self, script: object, args: list[object]) -> None:
         if not await self._healthy():

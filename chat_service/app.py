@@ -21,7 +21,7 @@ from chat_service.domain.ids import TimeUuidFactory
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
-from chat_service.repos.cache.events import EventBus
+from chat_service.repos.cache.events import BusDown, BusUp, EventBus
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import TimelineCache
 from chat_service.repos.conversations import ConversationRepository
@@ -35,6 +35,7 @@ from chat_service.services.conversations import ConversationService
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.health import HealthService
 from chat_service.services.limits import Limits, LimitSettings
+from chat_service.services.membership import MemberCache
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
 from chat_service.services.tokens import TokenIssuer
@@ -70,7 +71,8 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         app[LIVE] = LiveSettings(
             settings.ws_heartbeat_s, settings.ws_idle_timeout_s, settings.ws_queue_size
         )
-        delivery = asyncio.create_task(hub.run(bus))
+        members = MemberCache()
+        delivery = asyncio.create_task(_hear_events(bus, hub, members))
         try:
             users = await UserRepository.create(db)
             messages = await MessageRepository.create(db)
@@ -95,7 +97,15 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 ),
                 direct_messages=DirectMessageService(users, messages, cache, writer, limits),
                 conversations=ConversationService(
-                    users, conversations, messages, cache, writer, bus, limits, clock_ns=now_ns
+                    users,
+                    conversations,
+                    messages,
+                    cache,
+                    writer,
+                    bus,
+                    limits,
+                    members,
+                    clock_ns=now_ns,
                 ),
             )
             yield
@@ -107,6 +117,19 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             await db.close()
 
     return context
+
+
+async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache) -> None:
+    """Everything this process hears on the bus: the member cache first (a removal is
+    forgotten before anything else happens here), then live delivery."""
+    async for item in bus.listen():
+        if isinstance(item, BusDown):
+            members.bus_down()
+        elif isinstance(item, BusUp):
+            members.bus_up()
+        else:
+            members.hear(item)
+        hub.hear(item)
 
 
 def _limit_settings(settings: Settings) -> LimitSettings:

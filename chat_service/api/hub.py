@@ -17,7 +17,7 @@ from aiohttp import web
 from chat_service.api import render
 from chat_service.domain.events import Event
 from chat_service.infra import metrics
-from chat_service.repos.cache.events import BusDown, BusUp, EventBus
+from chat_service.repos.cache.events import BusDown, BusUp
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class Hub:
     def __init__(self, queue_size: int) -> None:
         self._queue_size = queue_size
         self._by_user: dict[str, set[Connection]] = defaultdict(set)
+        self._bus_down = False
 
     def connect(self, ws: web.WebSocketResponse, username: str) -> Connection:
         connection = Connection(ws, username, self._queue_size)
@@ -113,14 +114,17 @@ class Hub:
             for connection in list(connections):
                 connection.offer(payload)
 
-    async def run(self, bus: EventBus) -> None:
-        async for item in bus.listen():
-            if isinstance(item, BusDown):
-                self.broadcast("system.degraded", {"reason": "live delivery is interrupted"})
-            elif isinstance(item, BusUp):
+    def hear(self, item: Event | BusDown | BusUp) -> None:
+        """Deliver an event from the bus, or tell every client the bus went down or is back."""
+        if isinstance(item, BusDown):
+            self._bus_down = True
+            self.broadcast("system.degraded", {"reason": "live delivery is interrupted"})
+        elif isinstance(item, BusUp):
+            if self._bus_down:
                 self.broadcast("system.recovered", {"hint": "fetch missed messages with ?after="})
-            else:
-                self.deliver(item)
+            self._bus_down = False
+        else:
+            self.deliver(item)
 
     async def close_all(self, code: int, message: str) -> None:
         connections = [c for group in self._by_user.values() for c in group]

@@ -1,8 +1,9 @@
 """Conversations: groups and their membership, the conversation list, per-conversation
 history, edits, soft deletes and read markers.
 
-Every call first proves the caller is a member (one row read); a conversation that does
-not exist and one the caller is not in look the same (404).
+Every call first proves the caller is a member (one row read, which history reads skip
+while `MemberCache` remembers the caller); a conversation that does not exist and one the
+caller is not in look the same (404).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from chat_service.repos.conversations import ConversationRepository, UserConvers
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.users import UserRepository
 from chat_service.services.limits import Limits
+from chat_service.services.membership import MemberCache
 from chat_service.services.messaging import Draft, EventPublisher, MessageWriter, Target
 
 UNREAD_CAP = 1000
@@ -66,6 +68,7 @@ class ConversationService:
         writer: MessageWriter,
         events: EventPublisher,
         limits: Limits,
+        members: MemberCache,
         clock_ns: Callable[[], int],
     ) -> None:
         self._users = users
@@ -75,6 +78,7 @@ class ConversationService:
         self._writer = writer
         self._events = events
         self._limits = limits
+        self._members = members
         self._clock_ns = clock_ns
 
     # Groups and membership.
@@ -158,6 +162,7 @@ class ConversationService:
         if target.username != caller and me.role is not Role.ADMIN:
             raise Forbidden("Only admins remove other members.")
         await self._conversations.remove_member(conversation_id, target.username)
+        self._members.forget(conversation_id, target.username)
         await self._system_event(conversation, target.username, MessageKind.MEMBER_LEFT)
         audience = (*await self._audience(conversation_id), target.username)
         await self._events.publish(
@@ -315,8 +320,13 @@ class ConversationService:
         return [m.username for m in await self._conversations.members(conversation_id)]
 
     async def _require_member(self, caller: str, conversation_id: uuid.UUID) -> None:
-        """The one-row check for reads that need nothing else about the conversation."""
-        if await self._conversations.member(conversation_id, caller) is None:
+        """The check for reads that need nothing else about the conversation: a one-row
+        read, skipped while this process remembers the caller as a member."""
+
+        async def load() -> bool:
+            return await self._conversations.member(conversation_id, caller) is not None
+
+        if not await self._members.is_member(conversation_id, caller, load):
             raise NotFound("The conversation does not exist.")
 
     async def _member_or_404(self, conversation_id: uuid.UUID, username: str) -> Member:

@@ -130,6 +130,26 @@ async def test_joining_starts_events_and_removal_stops_them(pair, http) -> None:
     await owner_ws.close()
 
 
+async def test_a_member_removed_in_one_process_cannot_read_in_the_other(pair, http) -> None:
+    """The other process remembered the member (no read per request) and forgets them
+    before it delivers the removal's event."""
+    one, two = Api(http, pair[0]), Api(http, pair[1])
+    _, owner_token = await one.user()
+    reader, reader_token = await one.user()
+    group = await one.call("POST", "/conversations", owner_token, name="Gone", members=[reader])
+    history = f"{two.base}/conversations/{group['id']}/messages"
+    headers = {"Authorization": f"Bearer {reader_token}"}
+    reader_ws = await two.socket(reader_token)
+    for _ in range(2):
+        async with http.get(history, headers=headers) as response:
+            assert response.status == 200
+    await one.call("DELETE", f"/conversations/{group['id']}/members/{reader}", owner_token)
+    assert (await next_event(reader_ws, "conversation.member_left"))["username"] == reader
+    async with http.get(history, headers=headers) as response:
+        assert response.status == 404
+    await reader_ws.close()
+
+
 async def test_ping_is_answered(pair, http) -> None:
     api = Api(http, pair[0])
     _, token = await api.user()

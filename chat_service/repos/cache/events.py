@@ -29,11 +29,11 @@ RECONNECT_DELAY_S = 1.0
 
 
 class BusDown:
-    """Yielded by `listen` when the subscription is lost (then again `BusUp` when back)."""
+    """Yielded by `listen` when the subscription is lost."""
 
 
 class BusUp:
-    pass
+    """Yielded by `listen` each time the subscription is (re)established."""
 
 
 class EventBus:
@@ -55,9 +55,8 @@ class EventBus:
             pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(CHANNEL)
-                if down:
-                    down = False
-                    yield BusUp()
+                down = False
+                yield BusUp()
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None:

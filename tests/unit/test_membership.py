@@ -1,0 +1,116 @@
+import asyncio
+import uuid
+
+from chat_service.domain.events import Event, EventType
+from chat_service.services.membership import MemberCache
+
+ROOM = uuid.uuid4()
+
+
+class Roster:
+    """A stand-in for the Cassandra read: counts loads, answers from a set."""
+
+    def __init__(self, *members: str) -> None:
+        self.members = set(members)
+        self.loads = 0
+
+    def loader(self, username: str):
+        async def load() -> bool:
+            self.loads += 1
+            return username in self.members
+
+        return load
+
+
+def _ready_cache(**kwargs) -> MemberCache:
+    cache = MemberCache(**kwargs)
+    cache.bus_up()
+    return cache
+
+
+async def _check(cache: MemberCache, roster: Roster, username: str = "ann") -> bool:
+    return await cache.is_member(ROOM, username, roster.loader(username))
+
+
+def test_a_member_is_read_once_then_remembered() -> None:
+    async def scenario() -> None:
+        cache, roster = _ready_cache(), Roster("ann")
+        assert await _check(cache, roster) and await _check(cache, roster)
+        assert roster.loads == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_non_member_is_never_remembered() -> None:
+    async def scenario() -> None:
+        cache, roster = _ready_cache(), Roster()
+        assert not await _check(cache, roster)
+        roster.members.add("ann")  # joins
+        assert await _check(cache, roster)
+        assert roster.loads == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_removal_heard_from_the_bus_takes_effect_at_once() -> None:
+    async def scenario() -> None:
+        cache, roster = _ready_cache(), Roster("ann")
+        await _check(cache, roster)
+        roster.members.discard("ann")
+        cache.hear(Event(EventType.MEMBER_LEFT, ("bob",), ROOM, username="ann"))
+        assert not await _check(cache, roster)
+
+    asyncio.run(scenario())
+
+
+def test_a_read_under_way_when_a_removal_is_heard_stores_nothing() -> None:
+    async def scenario() -> None:
+        cache, roster = _ready_cache(), Roster("ann")
+        release = asyncio.Event()
+
+        async def slow_load() -> bool:
+            await release.wait()
+            return True  # what Cassandra said before the removal
+
+        read = asyncio.create_task(cache.is_member(ROOM, "ann", slow_load))
+        await asyncio.sleep(0)
+        cache.forget(ROOM, "ann")
+        release.set()
+        assert await read
+        roster.members.clear()
+        assert not await _check(cache, roster)
+
+    asyncio.run(scenario())
+
+
+def test_nothing_is_remembered_while_the_bus_is_down_or_before_it_is_up() -> None:
+    async def scenario() -> None:
+        roster = Roster("ann")
+        not_yet = MemberCache()
+        await _check(not_yet, roster)
+        await _check(not_yet, roster)
+        assert roster.loads == 2
+        cache = _ready_cache()
+        await _check(cache, roster)
+        cache.bus_down()
+        await _check(cache, roster)
+        await _check(cache, roster)
+        assert roster.loads == 5
+
+    asyncio.run(scenario())
+
+
+def test_entries_expire_and_the_cache_stays_bounded() -> None:
+    async def scenario() -> None:
+        now = [0.0]
+        cache, roster = _ready_cache(ttl_s=5, max_entries=2, clock=lambda: now[0]), Roster("ann")
+        await _check(cache, roster)
+        now[0] = 6.0
+        await _check(cache, roster)
+        assert roster.loads == 2
+        for name in ("b", "c", "d"):
+            roster.members.add(name)
+            await _check(cache, roster, name)
+        assert len(cache._until) == 2
+
+    asyncio.run(scenario())

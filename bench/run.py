@@ -52,6 +52,8 @@ SCENARIOS: dict[str, tuple[list[str], str]] = {
     "ws_fanout": (["--rate", "500"], ">= 500 events/s, p99 <= 50 ms"),
     "ws_idle": (["--connections", "10000"], "10,000 connections <= 300 MB"),
 }
+# Measured on a process of their own: what earlier scenarios left in memory is not theirs.
+FRESH_PROCESS = {"ws_idle"}
 # Cassandra alone, without the service: what one direct message writes, from a Go client
 # (bench/ceiling), at send_dm's concurrency and at send_dm's target rate.
 CEILINGS: dict[str, tuple[list[str], str]] = {
@@ -83,6 +85,21 @@ async def wait_ready(url: str) -> None:
                 pass
             await asyncio.sleep(0.2)
     raise TimeoutError("the service did not become ready")
+
+
+def start_service(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    service = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "chat-service"), "serve", "--port", str(PORT)],
+        env=env,
+        cwd=ROOT,
+    )
+    asyncio.run(wait_ready(f"http://127.0.0.1:{PORT}"))
+    return service
+
+
+def stop_service(service: subprocess.Popen[bytes]) -> None:
+    service.terminate()
+    service.wait()
 
 
 def run_scenario(name: str, extra: list[str], seed_file: Path, duration: float, pid: int) -> dict:
@@ -135,13 +152,8 @@ def main() -> int:
     os.environ.update(SERVICE_ENV)
     settings = load_settings()
     asyncio.run(_reset_keyspace(settings))
-    service = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "chat-service"), "serve", "--port", str(PORT)],
-        env=env,
-        cwd=ROOT,
-    )
+    service = start_service(env)
     try:
-        asyncio.run(wait_ready(f"http://127.0.0.1:{PORT}"))
         started = time.monotonic()
         seed_data = asyncio.run(seed(settings, f"http://127.0.0.1:{PORT}"))
         print(f"bench: seeded in {time.monotonic() - started:.0f} s", flush=True)
@@ -150,12 +162,14 @@ def main() -> int:
         seed_file.write_text(json.dumps({**seed_data, "password": PASSWORD}))
         results = {}
         for name in [name for name in wanted if name in SCENARIOS]:
+            if name in FRESH_PROCESS:
+                stop_service(service)
+                service = start_service(env)
             extra, _ = SCENARIOS[name]
             print(f"bench: {name} ...", flush=True)
             results[name] = run_scenario(name, extra, seed_file, args.duration, service.pid)
     finally:
-        service.terminate()
-        service.wait()
+        stop_service(service)
     for name in [name for name in wanted if name in CEILINGS]:
         print(f"bench: {name} (Cassandra alone) ...", flush=True)
         results[name] = run_ceiling(CEILINGS[name][0], args.duration, settings)

@@ -21,7 +21,7 @@ from chat_service.domain.ids import TimeUuidFactory
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
-from chat_service.repos.cache.events import BusDown, BusUp, EventBus
+from chat_service.repos.cache.events import EventBus
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import TimelineCache
 from chat_service.repos.conversations import ConversationRepository
@@ -123,12 +123,7 @@ async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache) -> None:
     """Everything this process hears on the bus: the member cache first (a removal is
     forgotten before anything else happens here), then live delivery."""
     async for item in bus.listen():
-        if isinstance(item, BusDown):
-            members.bus_down()
-        elif isinstance(item, BusUp):
-            members.bus_up()
-        else:
-            members.hear(item)
+        members.hear(item)
         hub.hear(item)
 
 

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 from chat_service.domain.events import Event, EventType
+from chat_service.repos.cache.events import BusDown, BusUp
 
 _Key = tuple[uuid.UUID, str]
 
@@ -60,9 +61,14 @@ class MemberCache:
         self._forgettings += 1
         self._until.pop((conversation_id, username), None)
 
-    def hear(self, event: Event) -> None:
-        if event.type is EventType.MEMBER_LEFT and event.username is not None:
-            self.forget(event.conversation_id, event.username)
+    def hear(self, item: Event | BusDown | BusUp) -> None:
+        """What the bus says: a removal, or that the subscription went down or is up."""
+        if isinstance(item, BusDown):
+            self.bus_down()
+        elif isinstance(item, BusUp):
+            self.bus_up()
+        elif item.type is EventType.MEMBER_LEFT and item.username is not None:
+            self.forget(item.conversation_id, item.username)
 
     def bus_down(self) -> None:
         self._bus_up = False

@@ -2,6 +2,7 @@ import asyncio
 import uuid
 
 from chat_service.domain.events import Event, EventType
+from chat_service.repos.cache.events import BusDown, BusUp
 from chat_service.services.membership import MemberCache
 
 ROOM = uuid.uuid4()
@@ -24,7 +25,7 @@ class Roster:
 
 def _ready_cache(**kwargs) -> MemberCache:
     cache = MemberCache(**kwargs)
-    cache.bus_up()
+    cache.hear(BusUp())
     return cache
 
 
@@ -92,7 +93,7 @@ def test_nothing_is_remembered_while_the_bus_is_down_or_before_it_is_up() -> Non
         assert roster.loads == 2
         cache = _ready_cache()
         await _check(cache, roster)
-        cache.bus_down()
+        cache.hear(BusDown())
         await _check(cache, roster)
         await _check(cache, roster)
         assert roster.loads == 5

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import jwt
@@ -12,6 +14,9 @@ import jwt
 from chat_service.domain.errors import Unauthenticated
 
 _NS = 1_000_000_000
+# Verified tokens remembered (a client sends the same token with every request until it
+# expires); the oldest is forgotten first.
+_VERIFIED_MAX = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +26,20 @@ class AccessClaims:
 
 
 class TokenIssuer:
-    def __init__(self, secret: str, algorithm: str, access_ttl_s: int) -> None:
+    def __init__(
+        self,
+        secret: str,
+        algorithm: str,
+        access_ttl_s: int,
+        clock_s: Callable[[], float] = time.time,
+    ) -> None:
         self._secret = secret
         self._algorithm = algorithm
         self._ttl_s = access_ttl_s
+        self._clock_s = clock_s
+        # token -> (its claims, its `exp`): checking a signature costs more than the rest
+        # of a cached read, and the same exact string verifies the same way until `exp`.
+        self._verified: dict[str, tuple[AccessClaims, float]] = {}
 
     def issue(self, user_id: uuid.UUID, username: str, now_ns: int) -> tuple[str, int]:
         """A signed access token and its expiry (ns since the epoch)."""
@@ -39,6 +54,16 @@ class TokenIssuer:
 
     def verify(self, token: str) -> AccessClaims:
         """The token's claims; `Unauthenticated` for anything missing, expired or forged."""
+        remembered = self._verified.pop(token, None)
+        claims, expires_s = remembered or self._decode(token)
+        if self._clock_s() >= expires_s:
+            raise Unauthenticated("The access token is missing, invalid or expired.")
+        if len(self._verified) >= _VERIFIED_MAX:
+            del self._verified[next(iter(self._verified))]
+        self._verified[token] = (claims, expires_s)
+        return claims
+
+    def _decode(self, token: str) -> tuple[AccessClaims, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -46,7 +71,8 @@ class TokenIssuer:
                 algorithms=[self._algorithm],
                 options={"require": ["exp", "sub", "iat"]},
             )
-            return AccessClaims(uuid.UUID(claims["sub"]), str(claims["username"]))
+            access = AccessClaims(uuid.UUID(claims["sub"]), str(claims["username"]))
+            return access, float(claims["exp"])
         except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
             raise Unauthenticated("The access token is missing, invalid or expired.") from exc
 

@@ -1,0 +1,68 @@
+"""Access tokens: verification, and the memory of tokens already verified."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+import pytest
+
+from chat_service.domain.errors import Unauthenticated
+from chat_service.services.tokens import TokenIssuer
+
+SECRET = "s" * 48
+USER_ID = uuid.uuid4()
+NOW_S = int(time.time())  # pyjwt checks `iat` and `exp` by the real clock
+
+
+class Clock:
+    def __init__(self, now_s: float) -> None:
+        self.now_s = now_s
+
+    def __call__(self) -> float:
+        return self.now_s
+
+
+def issuer(clock: Clock, ttl_s: int = 60) -> TokenIssuer:
+    return TokenIssuer(SECRET, "HS256", ttl_s, clock_s=clock)
+
+
+def test_a_remembered_token_still_expires_at_its_exp() -> None:
+    clock = Clock(NOW_S)
+    tokens = issuer(clock)
+    token, _ = tokens.issue(USER_ID, "alice", NOW_S * 1_000_000_000)
+    assert tokens.verify(token).username == "alice"  # verified and remembered
+
+    clock.now_s = NOW_S + 59
+    assert tokens.verify(token).user_id == USER_ID
+    clock.now_s = NOW_S + 60
+    with pytest.raises(Unauthenticated):
+        tokens.verify(token)
+
+
+def test_remembering_one_token_accepts_no_other_string() -> None:
+    clock = Clock(NOW_S)
+    tokens = issuer(clock)
+    token, _ = tokens.issue(USER_ID, "alice", NOW_S * 1_000_000_000)
+    tokens.verify(token)
+
+    header, payload, signature = token.split(".")
+    forged_claims = jwt.encode({"sub": str(USER_ID), "username": "mallory"}, "other-key")
+    forged_payload = forged_claims.split(".")[1]
+    for tampered in (
+        f"{header}.{forged_payload}.{signature}",
+        f"{header}.{payload}.{signature[:-2]}AA",
+        token + " ",
+    ):
+        with pytest.raises(Unauthenticated):
+            tokens.verify(tampered)
+
+
+def test_an_expired_token_is_refused_without_being_remembered() -> None:
+    clock = Clock(NOW_S)
+    tokens = issuer(clock, ttl_s=60)
+    token, _ = tokens.issue(USER_ID, "alice", 1_000_000_000 * 1_000_000_000)  # long expired
+    for _ in range(2):
+        with pytest.raises(Unauthenticated):
+            tokens.verify(token)

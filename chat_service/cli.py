@@ -15,6 +15,7 @@ from chat_service.infra.errors_reporting import configure_error_reporting
 from chat_service.infra.logging import configure_logging
 from chat_service.infra.migrations import MigrationError, migrate
 from chat_service.infra.settings import Settings, SettingsError, load_settings
+from chat_service.workers import supervise
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the HTTP and WebSocket API")
     serve.add_argument("--host", help="bind address (default: HTTP_HOST)")
     serve.add_argument("--port", type=int, help="port (default: HTTP_PORT)")
+    serve.add_argument(
+        "--workers", type=int, help="server processes sharing the port (default: HTTP_WORKERS)"
+    )
+    serve.add_argument(
+        "--reuse-port", action="store_true", help="bind with SO_REUSEPORT (as workers do)"
+    )
     commands.add_parser("migrate", help="create the keyspace and apply pending migrations")
     return parser
 
@@ -38,7 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     configure_error_reporting(settings)
     if args.command == "migrate":
         return _migrate(settings)
-    return _serve(settings, args.host or settings.http_host, args.port or settings.http_port)
+    host, port = args.host or settings.http_host, args.port or settings.http_port
+    workers = settings.http_workers if args.workers is None else args.workers
+    if workers < 1:
+        print("chat-service serve: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1:
+        return supervise(host, port, workers)
+    return _serve(settings, host, port, reuse_port=args.reuse_port)
 
 
 def _migrate(settings: Settings) -> int:
@@ -51,12 +65,19 @@ def _migrate(settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings, host: str, port: int) -> int:
+def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool) -> int:
     from chat_service.app import create_app
 
     uvloop.install()
     try:
-        web.run_app(create_app(settings), host=host, port=port, access_log=None, print=None)
+        web.run_app(
+            create_app(settings),
+            host=host,
+            port=port,
+            reuse_port=reuse_port or None,
+            access_log=None,
+            print=None,
+        )
     except (SchemaMissing, StoreUnavailable) as exc:
         print(f"chat-service serve: {exc}", file=sys.stderr)
         return 1

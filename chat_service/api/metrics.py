@@ -36,7 +36,7 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
 async def metrics_endpoint(request: web.Request) -> web.Response:
     """The stores are probed on every scrape, so `store_up` is never older than the scrape."""
     await request.app[SERVICES].health.check()
-    response = web.Response(body=generate_latest())
+    response = web.Response(body=generate_latest(metrics.registry()))
     response.content_type = CONTENT_TYPE_LATEST.split(";")[0]
     response.charset = "utf-8"
     return response

@@ -2,13 +2,17 @@
 
 Labels stay low-cardinality: route templates, statement names (verb and table), kinds,
 never raw paths, user ids or message ids. Several processes: each `chat-service serve`
-is its own scrape target (`/metrics` per process; Prometheus sums across targets), which
-needs no shared state and no multiprocess directory.
+is its own scrape target (Prometheus sums across targets), except the workers of one
+`serve --workers N`, which share a port and so one target: they write their values to
+files in `PROMETHEUS_MULTIPROC_DIR` (prometheus_client's multiprocess mode) and `/metrics`
+sums the files. Each gauge says how its workers' values combine.
 """
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import os
+
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
@@ -21,7 +25,9 @@ HTTP_LATENCY = Histogram(
     ["route", "method"],
     buckets=LATENCY_BUCKETS,
 )
-HTTP_IN_FLIGHT = Gauge("http_requests_in_flight", "HTTP requests being answered")
+HTTP_IN_FLIGHT = Gauge(
+    "http_requests_in_flight", "HTTP requests being answered", multiprocess_mode="livesum"
+)
 
 CASSANDRA_LATENCY = Histogram(
     "cassandra_statement_duration_seconds",
@@ -32,12 +38,19 @@ CASSANDRA_LATENCY = Histogram(
 CASSANDRA_ERRORS = Counter(
     "cassandra_statement_errors_total", "Statements that failed", ["statement", "error"]
 )
-STORE_UP = Gauge("store_up", "1 when the store answered the last probe", ["store"])
+STORE_UP = Gauge(
+    "store_up",
+    "1 when the store answered the last probe",
+    ["store"],
+    multiprocess_mode="livemostrecent",
+)
 
 CACHE_REQUESTS = Counter("cache_requests_total", "Cache reads", ["kind", "result"])
 MESSAGES_STORED = Counter("messages_stored_total", "Messages stored", ["kind"])
 
-WS_CONNECTIONS = Gauge("websocket_connections", "Open WebSocket connections")
+WS_CONNECTIONS = Gauge(
+    "websocket_connections", "Open WebSocket connections", multiprocess_mode="livesum"
+)
 WS_DELIVERED = Counter("websocket_events_delivered_total", "Events queued to a connection")
 WS_DROPPED = Counter(
     "websocket_events_dropped_total", "Events dropped because a client was too slow"
@@ -57,3 +70,12 @@ def statement_name(cql: str) -> str:
         if index + 1 < len(words):
             return f"{verb} {words[index + 1].split('.')[-1]}"
     return verb
+
+
+def registry() -> CollectorRegistry:
+    """What `/metrics` reports: this process's metrics, or every worker's summed."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return REGISTRY
+    workers = CollectorRegistry()
+    multiprocess.MultiProcessCollector(workers)
+    return workers

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
 
     http_host: str = "0.0.0.0"
     http_port: int = Field(8000, ge=1, le=65535)
+    http_workers: int = Field(1, ge=1, le=64)
 
     cassandra_contact_points: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1",)
     cassandra_port: int = Field(9042, ge=1, le=65535)

@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,14 +52,14 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 async def start_service(
-    settings: Settings, port: int | None = None, **extra: str
+    settings: Settings, port: int | None = None, arguments: Sequence[str] = (), **extra: str
 ) -> ServiceProcess:
     port = port or free_port()
     log = Path(tempfile.mkdtemp(prefix="service-")) / f"{port}.log"
     with log.open("wb") as output:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "chat_service", "serve",
-            "--host", "127.0.0.1", "--port", str(port),
+            "--host", "127.0.0.1", "--port", str(port), *arguments,
             env=service_environment(settings, **extra),
             stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip

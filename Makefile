@@ -48,8 +48,9 @@ node_modules/.bin/newman: package.json
 postman: setup node_modules/.bin/newman
 	exec $(STACK) run --profile test -- tools/postman/run.sh
 
-## bench: the benchmark suite (bench/README.md); starts Cassandra and Redis if needed
+## bench: the benchmark suite (bench/README.md; wrk from apt); starts Cassandra and Redis if needed
 bench: setup
+	tools/ensure-packages.sh wrk
 	exec $(STACK) run --profile dev -- $(PY) bench/run.py $(BENCH_ARGS)
 
 ## monitoring-check: promtool validates the Prometheus config and rules and unit-tests alerts

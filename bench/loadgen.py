@@ -17,7 +17,9 @@ import json
 import os
 import random
 import resource
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,6 +30,7 @@ import orjson
 import uvloop
 
 Request = Callable[[aiohttp.ClientSession], Awaitable[bool]]
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "scenario.lua"
 
 
 @dataclass
@@ -136,43 +139,55 @@ def send_dm(base: str, seed: dict) -> Request:
     return request
 
 
-def history_recent(base: str, seed: dict) -> Request:
-    rooms = seed["rooms"]
-
-    async def request(session: aiohttp.ClientSession) -> bool:
-        room = random.choice(rooms)
-        url = f"{base}/api/v1/conversations/{room['id']}/messages?limit=50"
-        return await _ok(session.get(url, headers=_auth(room["token"])))
-
-    return request
+# Read scenarios: a list of (method, path, token) targets, one picked at random per request.
+Target = tuple[str, str, str]
 
 
-def history_deep(base: str, seed: dict) -> Request:
-    rooms = seed["deep_rooms"]
-
-    async def request(session: aiohttp.ClientSession) -> bool:
-        room = random.choice(rooms)
-        before = random.choice(room["deep_cursors"])
-        url = f"{base}/api/v1/conversations/{room['id']}/messages?limit=50&before={before}"
-        return await _ok(session.get(url, headers=_auth(room["token"])))
-
-    return request
+def history_recent(seed: dict) -> list[Target]:
+    return [
+        ("GET", f"/api/v1/conversations/{room['id']}/messages?limit=50", room["token"])
+        for room in seed["rooms"]
+    ]
 
 
-def messages_compat(base: str, seed: dict, page: int = 1) -> Request:
-    heavy = seed["heavy_users"]
+def history_deep(seed: dict) -> list[Target]:
+    return [
+        (
+            "GET",
+            f"/api/v1/conversations/{room['id']}/messages?limit=50&before={cursor}",
+            room["token"],
+        )
+        for room in seed["deep_rooms"]
+        for cursor in room["deep_cursors"]
+    ]
 
-    async def request(session: aiohttp.ClientSession) -> bool:
-        user = random.choice(heavy)
-        url = f"{base}/api/v1/messages?page={page}&page_size=20"
-        return await _ok(session.get(url, headers=_auth(user["token"])))
 
-    return request
+def messages_compat(seed: dict, page: int = 1) -> list[Target]:
+    return [
+        ("GET", f"/api/v1/messages?page={page}&page_size=20", user["token"])
+        for user in seed["heavy_users"]
+    ]
 
 
-def messages_compat_page50(base: str, seed: dict) -> Request:
+def messages_compat_page50(seed: dict) -> list[Target]:
     """Page 50 of a 10,000-message history: past the cache, skipped by bucket counters."""
-    return messages_compat(base, seed, page=50)
+    return messages_compat(seed, page=50)
+
+
+READ_SCENARIOS: dict[str, Callable[[dict], list[Target]]] = {
+    "history_recent": history_recent,
+    "history_deep": history_deep,
+    "messages_compat": messages_compat,
+    "messages_compat_page50": messages_compat_page50,
+}
+
+
+def pick(base: str, targets: list[Target]) -> Request:
+    async def request(session: aiohttp.ClientSession) -> bool:
+        method, path, token = random.choice(targets)
+        return await _ok(session.request(method, f"{base}{path}", headers=_auth(token)))
+
+    return request
 
 
 def health(base: str, seed: dict) -> Request:
@@ -191,16 +206,6 @@ def login(base: str, seed: dict) -> Request:
         return await _ok(session.post(f"{base}/api/v1/auth/login", json=body))
 
     return request
-
-
-HTTP_SCENARIOS = {
-    "send_dm": send_dm,
-    "history_recent": history_recent,
-    "history_deep": history_deep,
-    "messages_compat": messages_compat,
-    "messages_compat_page50": messages_compat_page50,
-    "health": health,
-}
 
 
 async def health_during_login_storm(args: argparse.Namespace, seed: dict) -> dict:
@@ -303,12 +308,48 @@ async def main_async(args: argparse.Namespace) -> dict:
         return await ws_fanout(args, seed)
     if args.scenario == "ws_idle":
         return await ws_idle(args, seed)
-    request = HTTP_SCENARIOS[args.scenario](args.base_url, seed)
+    if args.generator == "wrk":
+        return await asyncio.to_thread(run_wrk, args, seed)
+    if args.scenario == "send_dm":
+        request = send_dm(args.base_url, seed)
+    else:
+        request = pick(args.base_url, READ_SCENARIOS[args.scenario](seed))
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         if args.rate:
             return await open_loop(session, request, args.rate, args.duration)
         return await closed_loop(session, request, args.concurrency, args.duration)
+
+
+def run_wrk(args: argparse.Namespace, seed: dict) -> dict:
+    """The same scenario, closed loop, driven by wrk (C, one thread, LuaJIT picking each
+    request's target): a fraction of the Python generator's CPU, left to the service."""
+    if args.scenario == "send_dm":
+        data = {"mode": "send_dm", "users": [[u["username"], u["token"]] for u in seed["users"]]}
+    else:
+        data = {"mode": "pick", "items": READ_SCENARIOS[args.scenario](seed)}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(f"return {_lua(data)}\n")
+    command = [
+        "wrk", "-t1", f"-c{args.concurrency}", f"-d{round(args.duration)}s", "--timeout", "10s",
+        "-s", str(WRK_SCRIPT), args.base_url, "--", lua.name,
+    ]  # fmt: skip
+    try:
+        output = subprocess.run(command, capture_output=True, text=True, check=True)
+    finally:
+        os.unlink(lua.name)
+    result = json.loads(output.stdout.strip().splitlines()[-1])
+    return {**result, "concurrency": args.concurrency, "generator": "wrk"}
+
+
+def _lua(value: object) -> str:
+    """A Lua literal for JSON-like data (strings are JSON-quoted, which Lua reads alike
+    for the ASCII that ids, paths and tokens are made of)."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key} = {_lua(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "{" + ", ".join(_lua(item) for item in value) + "}"
+    return json.dumps(value)
 
 
 def main() -> int:
@@ -321,6 +362,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=0)
     parser.add_argument("--connections", type=int, default=10_000)
     parser.add_argument("--service-pid", type=int, default=0)
+    parser.add_argument(
+        "--generator",
+        choices=["python", "wrk"],
+        default="python",
+        help="closed-loop HTTP scenarios only: this asyncio generator, or wrk",
+    )
     args = parser.parse_args()
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))

@@ -155,7 +155,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=float, default=30)
     parser.add_argument("--only", default=",".join([*SCENARIOS, *CEILINGS]))
-    parser.add_argument("--workers", type=int, default=2, help="`serve --workers` (default 2)")
+    parser.add_argument("--workers", type=int, default=1, help="`serve --workers` (default 1)")
     args = parser.parse_args()
     wanted = [name for name in args.only.split(",") if name]
     env = {**os.environ, **SERVICE_ENV}

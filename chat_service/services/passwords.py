@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -17,16 +19,26 @@ from typing import TypeVar
 import bcrypt
 
 T = TypeVar("T")
+_HASHING_NICENESS = 10
 
 
 def _prehash(password: str) -> bytes:
     return base64.b64encode(hashlib.sha256(password.encode("utf-8", "surrogatepass")).digest())
 
 
+def _yield_cpu() -> None:
+    """Run this hashing thread at a lower priority (nice 10): a login storm then takes the
+    CPU that nothing else wants, and the event loops of this and other processes
+    (`serve --workers`) still answer at once."""
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASHING_NICENESS)
+
+
 class PasswordHasher:
     def __init__(self, cost: int, threads: int = 2) -> None:
         self._cost = cost
-        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bcrypt")
+        self._pool = ThreadPoolExecutor(
+            max_workers=threads, thread_name_prefix="bcrypt", initializer=_yield_cpu
+        )
         # Checked against when the user does not exist, so both paths cost one bcrypt.
         self._decoy = bcrypt.hashpw(b"decoy", bcrypt.gensalt(cost))
 

@@ -29,9 +29,10 @@ from types import FrameType
 import structlog
 from prometheus_client import multiprocess
 
+from chat_service.infra.metrics import MULTIPROCESS_DIR_VARIABLE
+
 log = structlog.get_logger(__name__)
 
-METRICS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 _RESTART_PAUSE_S = 0.5
 _PR_SET_PDEATHSIG = 1
 
@@ -43,7 +44,7 @@ def supervise(host: str, port: int, workers: int) -> int:
         sys.executable, "-m", "chat_service", "serve",
         "--host", host, "--port", str(port), "--workers", "1", "--reuse-port",
     ]  # fmt: skip
-    environment = {**os.environ, METRICS_DIR_VARIABLE: metrics_dir}
+    environment = {**os.environ, MULTIPROCESS_DIR_VARIABLE: metrics_dir}
     running: dict[int, subprocess.Popen[bytes]] = {}
     stopping = False
 

@@ -14,6 +14,8 @@ import os
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 
+# Set (by `serve --workers`) to the directory the workers' values are written to.
+MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 HTTP_REQUESTS = Counter(
@@ -74,7 +76,7 @@ def statement_name(cql: str) -> str:
 
 def registry() -> CollectorRegistry:
     """What `/metrics` reports: this process's metrics, or every worker's summed."""
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if not os.environ.get(MULTIPROCESS_DIR_VARIABLE):
         return REGISTRY
     workers = CollectorRegistry()
     multiprocess.MultiProcessCollector(workers)

@@ -12,6 +12,7 @@ from aiohttp import web
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.infra.cassandra import SchemaMissing
 from chat_service.infra.errors_reporting import configure_error_reporting
+from chat_service.infra.heap import freeze_startup_objects
 from chat_service.infra.logging import configure_logging
 from chat_service.infra.migrations import MigrationError, migrate
 from chat_service.infra.settings import Settings, SettingsError, load_settings
@@ -69,9 +70,11 @@ def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool) -> int
     from chat_service.app import create_app
 
     uvloop.install()
+    app = create_app(settings)
+    app.on_startup.append(_settle_heap)  # runs after the services have connected
     try:
         web.run_app(
-            create_app(settings),
+            app,
             host=host,
             port=port,
             reuse_port=reuse_port or None,
@@ -82,3 +85,7 @@ def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool) -> int
         print(f"chat-service serve: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+async def _settle_heap(_: web.Application) -> None:
+    freeze_startup_objects()

@@ -3,7 +3,6 @@ of every direct message sent or received, paged by page number or by cursor."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,7 +11,7 @@ from chat_service.domain import validation
 from chat_service.domain.errors import InvalidInput, NotFound
 from chat_service.domain.ids import direct_conversation_id
 from chat_service.domain.models import ConversationType, Message
-from chat_service.repos.cache.timelines import TimelineCache, user_timeline
+from chat_service.repos.cache.timelines import CachedPage, TimelineCache, user_timeline
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.users import UserRepository
 from chat_service.services.limits import Limits
@@ -68,46 +67,54 @@ class DirectMessageService:
     async def history(
         self, username: str, page_size: int, page: int | None, before: uuid.UUID | None
     ) -> DirectHistoryPage:
-        """One page of the caller's direct messages, newest first, with the exact total."""
-        counts_task = asyncio.create_task(self._messages.users.bucket_counts(username))
-        if before is not None:
-            messages, more = await self._before(username, before, page_size)
+        """One page of the caller's direct messages, newest first, with the total."""
+        offset = ((page or 1) - 1) * page_size
+        cached = await self._cached_page(username, before, offset, page_size)
+        counts: list[tuple[int, int]] | None = None
+        if cached is not None and self._complete(cached.messages, cached.cached_count, page_size):
+            messages, more = cached.messages[:page_size], len(cached.messages) > page_size
+        elif before is not None:
+            messages, more = await self._messages.users.newest(username, page_size, before=before)
         else:
-            messages, more = await self._page(username, (page or 1) - 1, page_size, counts_task)
-        total = sum(count for _, count in await counts_task)
+            counts = await self._messages.users.bucket_counts(username)
+            messages, more = await self._by_offset(username, offset, page_size, counts)
         return DirectHistoryPage(
             messages=messages,
             page=None if before is not None else page or 1,
             page_size=page_size,
-            total=total,
+            total=await self._total(username, cached, counts),
             next_cursor=messages[-1].id if more and messages else None,
         )
 
-    async def _page(
-        self,
-        username: str,
-        page_index: int,
-        size: int,
-        counts_task: asyncio.Task[list[tuple[int, int]]],
-    ) -> tuple[list[Message], bool]:
-        offset = page_index * size
+    async def _cached_page(
+        self, username: str, before: uuid.UUID | None, offset: int, size: int
+    ) -> CachedPage | None:
+        """The page (one message more, to tell whether more exist) from the cache, filling an
+        absent timeline; None when the page lies beyond what the cache holds."""
         timeline = user_timeline(username)
-        if offset + size < self._cache.max_len:
+        if before is not None:
+            return await self._cache.before(timeline, before, size + 1)
+        if offset + size >= self._cache.max_len:
+            return None
+        cached = await self._cache.newest(timeline, offset, size + 1)
+        if cached is None:
+            await self._cache.ensure_filled(timeline, self._user_loader(username))
             cached = await self._cache.newest(timeline, offset, size + 1)
-            if cached is None:
-                await self._cache.ensure_filled(timeline, self._user_loader(username))
-                cached = await self._cache.newest(timeline, offset, size + 1)
-            if cached is not None and self._complete(cached.messages, cached.cached_count, size):
-                return cached.messages[:size], len(cached.messages) > size
-        return await self._by_offset(username, offset, size, await counts_task)
+        return cached
 
-    async def _before(
-        self, username: str, before: uuid.UUID, size: int
-    ) -> tuple[list[Message], bool]:
-        cached = await self._cache.before(user_timeline(username), before, size + 1)
-        if cached is not None and self._complete(cached.messages, cached.cached_count, size):
-            return cached.messages[:size], len(cached.messages) > size
-        return await self._messages.users.newest(username, size, before=before)
+    async def _total(
+        self, username: str, cached: CachedPage | None, counts: list[tuple[int, int]] | None
+    ) -> int:
+        """The sum of Cassandra's counters, which the cache remembers for a few seconds (and
+        advances by each message appended since), so busy readers do not count every time."""
+        if cached is not None and cached.total is not None:
+            return cached.total
+        if counts is None:
+            counts = await self._messages.users.bucket_counts(username)
+        total = sum(count for _, count in counts)
+        if cached is not None:
+            await self._cache.remember_total(user_timeline(username), total, cached)
+        return total
 
     async def _by_offset(
         self, username: str, offset: int, size: int, counts: list[tuple[int, int]]

@@ -8,6 +8,12 @@ dropped for an absent one: the next fill reads them from Cassandra, which accept
 
 Every key carries the cache epoch: bumping `chat:epoch` after a failed cache write orphans
 every timeline at once, so a write Redis missed can never leave a stale copy being served.
+
+The hash also counts the messages appended to it (`~appended`) and may remember the
+timeline's total number of messages (`~total`: "count:appended then:valid until, ms"), read
+from Cassandra's counters by a reader. The total is remembered only if no message was
+appended between the reader's page and its counters; later appends advance it, and it is
+forgotten after a few seconds so a race with a send in flight cannot last.
 """
 
 PRELUDE = """
@@ -24,6 +30,10 @@ local function trim(z, h, max_len)
     redis.call('HDEL', h, unpack(old))
   end
 end
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local function touch(z, h, ttl)
   redis.call('EXPIRE', z, ttl)
   redis.call('EXPIRE', h, ttl)
@@ -39,6 +49,7 @@ for i = 5, #ARGV do
   local z, h = keys(ARGV[i])
   local state = redis.call('HGET', h, '~state')
   if state then
+    redis.call('HINCRBY', h, '~appended', 1)
     redis.call('ZADD', z, 0, sk)
     redis.call('HSET', h, sk, encoded)
     if state == 'ready' then
@@ -113,8 +124,8 @@ return 1
 )
 
 # ARGV: name, mode ('offset' | 'before' | 'after'), position, count
-#   -> false when not cached, else {cached_count, oldest_sort_key, encoded...}; 'after' pages
-#   run oldest first, the others newest first
+#   -> false when not cached, else {cached_count, oldest_sort_key, appended, total (-1 when
+#   not remembered), encoded...}; 'after' pages run oldest first, the others newest first
 READ = (
     PRELUDE
     + """
@@ -131,11 +142,30 @@ else
   members = redis.call('ZREVRANGE', z, first, first + count - 1)
 end
 local oldest = redis.call('ZRANGE', z, 0, 0)[1] or ''
-local result = {redis.call('ZCARD', z), oldest}
+local appended = tonumber(redis.call('HGET', h, '~appended') or '0')
+local total = -1
+local known = redis.call('HGET', h, '~total')
+if known then
+  local count, since, valid_until = string.match(known, '^(%d+):(%d+):(%d+)$')
+  if tonumber(valid_until) > now_ms() then total = tonumber(count) + appended - tonumber(since) end
+end
+local result = {redis.call('ZCARD', z), oldest, appended, total}
 if #members > 0 then
   local values = redis.call('HMGET', h, unpack(members))
-  for i = 1, #members do result[i + 2] = values[i] or '' end
+  for i = 1, #members do result[i + 4] = values[i] or '' end
 end
 return result
+"""
+)
+
+# ARGV: name, total, appended (as the reader's page saw it), valid_ms  -> 1 when remembered
+REMEMBER_TOTAL = (
+    PRELUDE
+    + """
+local z, h = keys(ARGV[1])
+if redis.call('HGET', h, '~state') ~= 'ready' then return 0 end
+if tonumber(redis.call('HGET', h, '~appended') or '0') ~= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', h, '~total', ARGV[2] .. ':' .. ARGV[3] .. ':' .. (now_ms() + tonumber(ARGV[4])))
+return 1
 """
 )

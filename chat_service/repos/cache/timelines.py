@@ -28,6 +28,7 @@ log = structlog.get_logger(__name__)
 EPOCH_KEY = "chat:epoch"
 FILL_TTL_S = 30
 DECODED_MAX = 20_000
+TOTAL_VALID_MS = 5_000
 
 
 def conversation_timeline(conversation_id: uuid.UUID) -> str:
@@ -43,13 +44,22 @@ class CachedPage:
     messages: list[Message]
     cached_count: int  # how many messages the timeline holds in Redis
     oldest_key: str  # sort key of the oldest cached message ('' when none)
+    appended: int  # messages appended to the cached timeline so far (a version)
+    total: int | None  # the timeline's whole length, when remembered (see remember_total)
 
 
 class TimelineCache:
-    def __init__(self, redis: Redis, max_len: int = 500, ttl_s: int = 24 * 3600) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        max_len: int = 500,
+        ttl_s: int = 24 * 3600,
+        total_valid_ms: int = TOTAL_VALID_MS,
+    ) -> None:
         self._redis = redis
         self.max_len = max_len
         self._ttl_s = ttl_s
+        self._total_valid_ms = total_valid_ms
         self._suspect = False
         self._fills: dict[str, asyncio.Task[None]] = {}
         # Entries already decoded, by their bytes: a recent page is read by many readers.
@@ -59,6 +69,7 @@ class TimelineCache:
         self._begin_fill = redis.register_script(scripts.BEGIN_FILL)
         self._finish_fill = redis.register_script(scripts.FINISH_FILL)
         self._read = redis.register_script(scripts.READ)
+        self._remember_total = redis.register_script(scripts.REMEMBER_TOTAL)
 
     async def append(self, timelines: Sequence[str], message: Message) -> None:
         args = [self.max_len, self._ttl_s, sort_key(message.id), encode(message), *timelines]
@@ -86,6 +97,18 @@ class TimelineCache:
     async def after(self, timeline: str, message_id: uuid.UUID, count: int) -> CachedPage | None:
         """Up to `count` messages newer than `message_id`, oldest first; None when not cached."""
         return await self._read_page(timeline, "after", sort_key(message_id), count)
+
+    async def remember_total(self, timeline: str, total: int, page: CachedPage) -> None:
+        """Remember how many messages the timeline has (counted in Cassandra after `page` was
+        read) for the next few seconds, unless a message was appended since `page`."""
+        if not await self._healthy():
+            return
+        try:
+            await self._remember_total(
+                keys=[EPOCH_KEY], args=[timeline, total, page.appended, self._total_valid_ms]
+            )
+        except RedisError as exc:  # nothing cached can be wrong for it: the total is not kept
+            log.warning("cache.remember_total_failed", error=str(exc))
 
     async def ensure_filled(
         self, timeline: str, load: Callable[[int], Awaitable[list[Message]]]
@@ -130,11 +153,14 @@ class TimelineCache:
         if not reply:
             return None
         try:
-            messages = [self._decode(raw) for raw in reply[2:]]
+            messages = [self._decode(raw) for raw in reply[4:]]
         except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
             log.warning("cache.corrupt_entry", timeline=timeline)
             return None
-        return CachedPage(messages, int(reply[0]), reply[1].decode())
+        cached_count, oldest, appended, total = reply[:4]
+        return CachedPage(
+            messages, cached_count, oldest.decode(), appended, total if total >= 0 else None
+        )
 
     def _decode(self, raw: bytes) -> Message:
         message = self._decoded.get(raw)

@@ -24,6 +24,7 @@ MESSAGE_COLUMNS = (
 _INDEX_PAGE = 256
 _NO_BUCKET = 2**31 - 1
 _MIN_ID = uuid.UUID("00000000-0000-1000-8080-808080808080")  # older than any TIMEUUID
+_KINDS = {kind.value: kind for kind in MessageKind}  # a dict lookup; calling the enum is slow
 
 
 @dataclass(frozen=True)
@@ -131,14 +132,23 @@ class TimelineStore:
         top_bucket: int | None = None,
     ) -> tuple[list[Message], bool]:
         """Up to `limit` messages older than `before` (or from `top_bucket` down), newest first,
-        and whether more exist."""
-        top = day_bucket(before) if before is not None else (top_bucket or _NO_BUCKET)
+        and whether more exist.
+
+        A page usually lies within the bucket it starts in (the cursor's own, or the one
+        named), so that bucket is read first, alone; the index and the counters are read
+        only when the page needs older buckets."""
         wanted = limit + 1
+        found: list[Message] = []
+        start = day_bucket(before) if before is not None else top_bucket
+        if start is not None:
+            found = await self._read(owner, start, before, wanted)
+            if len(found) >= wanted:
+                return found[:limit], True
+        top = _NO_BUCKET if start is None else start - 1
         (buckets, more_buckets), counts = await asyncio.gather(
             self._buckets(owner, top), self.bucket_counts(owner)
         )
         hints = dict(counts)
-        found: list[Message] = []
         while buckets and len(found) < wanted:
             wave = _take_wave(buckets, hints, wanted - len(found))
             pages = await asyncio.gather(
@@ -245,7 +255,7 @@ def message_from_row(row: Any) -> Message:
         sender=row.sender,
         recipient=row.recipient,
         content=row.content,
-        kind=MessageKind(row.kind),
+        kind=_KINDS[row.kind],
         attachment=attachment,
         edited_at_ns=datetime_to_ns(row.edited_at) if row.edited_at else None,
         deleted=bool(row.deleted),

@@ -21,6 +21,9 @@ MESSAGE_COLUMNS = (
     "message_id, conversation_id, kind, sender, recipient, content, attachment_type, "
     "attachment_url, edited_at, deleted"
 )
+# A conversation's rows are read without their partition key: the caller knows it, and each
+# UUID the driver decodes costs as much as the rest of a column.
+_CONVERSATION_READ_COLUMNS = MESSAGE_COLUMNS.replace(" conversation_id,", "")
 _INDEX_PAGE = 256
 _NO_BUCKET = 2**31 - 1
 _MIN_ID = uuid.UUID("00000000-0000-1000-8080-808080808080")  # older than any TIMEUUID
@@ -59,7 +62,9 @@ class TimelineStore:
         owner = t.owner
         columns = MESSAGE_COLUMNS if owner == "conversation_id" else f"{owner}, {MESSAGE_COLUMNS}"
         marks = ", ".join("?" * len(columns.split(",")))
-        select = f"SELECT {MESSAGE_COLUMNS} FROM {t.messages} WHERE {owner} = ? AND bucket = ?"
+        keyed_by_user = owner != "conversation_id"
+        read = MESSAGE_COLUMNS if keyed_by_user else _CONVERSATION_READ_COLUMNS
+        select = f"SELECT {read} FROM {t.messages} WHERE {owner} = ? AND bucket = ?"
         cql = {
             "insert": f"INSERT INTO {t.messages} (bucket, {columns}) VALUES (?, {marks})",
             "index": f"INSERT INTO {t.index} ({owner}, bucket) VALUES (?, ?)",
@@ -83,7 +88,7 @@ class TimelineStore:
             f"WHERE {owner} = ? AND bucket = ? AND message_id = ?",
         }
         statements = {name: await db.prepare(text) for name, text in cql.items()}
-        return cls(db, statements, keyed_by_user=owner != "conversation_id")
+        return cls(db, statements, keyed_by_user=keyed_by_user)
 
     # Writes: bound statements for the caller's batches.
 
@@ -117,7 +122,7 @@ class TimelineStore:
 
     async def get(self, owner: object, message_id: uuid.UUID) -> Message | None:
         rows = await self._db.execute(self._s["get"], (owner, day_bucket(message_id), message_id))
-        return message_from_row(rows[0]) if rows else None
+        return self._message(owner, rows[0]) if rows else None
 
     async def bucket_counts(self, owner: object) -> list[tuple[int, int]]:
         """(bucket, messages) newest first."""
@@ -174,7 +179,7 @@ class TimelineStore:
                 rows = await self._db.execute(
                     self._s["oldest_after"], (owner, bucket, after, wanted - len(found))
                 )
-                found.extend(message_from_row(row) for row in rows)
+                found.extend(self._message(owner, row) for row in rows)
                 if len(found) >= wanted:
                     break
             if len(buckets) < _INDEX_PAGE:
@@ -214,7 +219,10 @@ class TimelineStore:
             rows = await self._db.execute(self._s["newest_before"], (owner, bucket, before, limit))
         else:
             rows = await self._db.execute(self._s["newest"], (owner, bucket, limit))
-        return [message_from_row(row) for row in rows]
+        return [self._message(owner, row) for row in rows]
+
+    def _message(self, owner: Any, row: Any) -> Message:
+        return message_from_row(row, row.conversation_id if self._keyed_by_user else owner)
 
 
 def _take_wave(buckets: list[int], hints: dict[int, int], needed: int) -> list[int]:
@@ -245,13 +253,13 @@ def _message_values(message: Message) -> tuple[Any, ...]:
     return unset_nulls(values)
 
 
-def message_from_row(row: Any) -> Message:
+def message_from_row(row: Any, conversation_id: uuid.UUID) -> Message:
     attachment = (
         Attachment(row.attachment_type, row.attachment_url) if row.attachment_type else None
     )
     return Message(
         id=row.message_id,
-        conversation_id=row.conversation_id,
+        conversation_id=conversation_id,
         sender=row.sender,
         recipient=row.recipient,
         content=row.content,

@@ -28,6 +28,7 @@ log = structlog.get_logger(__name__)
 EPOCH_KEY = "chat:epoch"
 FILL_TTL_S = 30
 DECODED_MAX = 20_000
+FLOORS_MAX = 100_000
 TOTAL_VALID_MS = 5_000
 
 
@@ -64,6 +65,10 @@ class TimelineCache:
         self._fills: dict[str, asyncio.Task[None]] = {}
         # Entries already decoded, by their bytes: a recent page is read by many readers.
         self._decoded: dict[bytes, Message] = {}
+        # The oldest sort key each full timeline held when last read. It only ever moves up
+        # (a full timeline keeps the newest messages), so a cursor at or below it cannot be
+        # served from Redis: asking would only cost a round trip before reading Cassandra.
+        self._floors: dict[str, str] = {}
         self._append = redis.register_script(scripts.APPEND)
         self._replace = redis.register_script(scripts.REPLACE)
         self._begin_fill = redis.register_script(scripts.BEGIN_FILL)
@@ -92,7 +97,12 @@ class TimelineCache:
 
     async def before(self, timeline: str, message_id: uuid.UUID, count: int) -> CachedPage | None:
         """Up to `count` messages older than `message_id`; None when not cached."""
-        return await self._read_page(timeline, "before", sort_key(message_id), count)
+        key = sort_key(message_id)
+        floor = self._floors.get(timeline)
+        if floor is not None and key <= floor:
+            metrics.CACHE_REQUESTS.labels("timeline", "miss").inc()
+            return None
+        return await self._read_page(timeline, "before", key, count)
 
     async def after(self, timeline: str, message_id: uuid.UUID, count: int) -> CachedPage | None:
         """Up to `count` messages newer than `message_id`, oldest first; None when not cached."""
@@ -158,9 +168,17 @@ class TimelineCache:
             log.warning("cache.corrupt_entry", timeline=timeline)
             return None
         cached_count, oldest, appended, total = reply[:4]
-        return CachedPage(
+        page = CachedPage(
             messages, cached_count, oldest.decode(), appended, total if total >= 0 else None
         )
+        if cached_count >= self.max_len:
+            self._remember_floor(timeline, page.oldest_key)
+        return page
+
+    def _remember_floor(self, timeline: str, oldest_key: str) -> None:
+        if timeline not in self._floors and len(self._floors) >= FLOORS_MAX:
+            del self._floors[next(iter(self._floors))]
+        self._floors[timeline] = oldest_key
 
     def _decode(self, raw: bytes) -> Message:
         message = self._decoded.get(raw)

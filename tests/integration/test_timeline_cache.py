@@ -1,4 +1,5 @@
-"""The timeline cache remembers a timeline's total only while nothing can make it wrong."""
+"""The timeline cache against real Redis: a timeline's total is remembered only while nothing
+can make it wrong, and cursors below what a full timeline holds skip Redis."""
 
 from __future__ import annotations
 
@@ -72,3 +73,26 @@ async def test_a_remembered_total_is_forgotten_after_its_validity(redis: Redis) 
 
     assert fresh is not None and fresh.total == 1
     assert stale is not None and stale.total is None
+
+
+async def _evalsha_calls(redis: Redis) -> int:
+    return (await redis.info("commandstats"))["cmdstat_evalsha"]["calls"]
+
+
+async def test_cursors_below_a_full_timeline_are_misses_without_asking_redis(
+    redis: Redis,
+) -> None:
+    cache = TimelineCache(redis, max_len=3)
+    oldest_first = [_message("a") for _ in range(3)]
+    timeline, page = await _filled(cache, oldest_first[::-1])
+    assert page.cached_count == 3
+
+    calls = await _evalsha_calls(redis)
+    below = await cache.before(timeline, oldest_first[0].id, 10)
+    skipped = await _evalsha_calls(redis) - calls
+    above = await cache.before(timeline, oldest_first[2].id, 10)
+
+    assert below is None
+    assert skipped == 0
+    assert above is not None
+    assert [message.id for message in above.messages] == [oldest_first[1].id, oldest_first[0].id]

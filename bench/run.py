@@ -92,6 +92,27 @@ async def wait_ready(url: str) -> None:
     raise TimeoutError("the service did not become ready")
 
 
+def wait_until_quiet(busy_below: float = 0.25, longest_s: float = 90) -> float:
+    """Wait until the machine's CPUs are mostly idle (Cassandra compacts and flushes after a
+    write-heavy scenario), so that each scenario starts from the same quiet machine; the
+    seconds waited."""
+    started = time.monotonic()
+    while time.monotonic() - started < longest_s:
+        before = _cpu_times()
+        time.sleep(1.0)
+        after = _cpu_times()
+        total = sum(after) - sum(before)
+        idle = (after[3] + after[4]) - (before[3] + before[4])  # idle + iowait
+        if total and 1 - idle / total < busy_below:
+            break
+    return time.monotonic() - started
+
+
+def _cpu_times() -> list[int]:
+    with open("/proc/stat") as stat:
+        return [int(field) for field in stat.readline().split()[1:]]
+
+
 def start_service(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
     command = [
         str(ROOT / ".venv" / "bin" / "chat-service"), "serve",
@@ -176,12 +197,14 @@ def main() -> int:
                 stop_service(service)
                 service = start_service(env, workers=1)
             extra, _ = SCENARIOS[name]
-            print(f"bench: {name} ...", flush=True)
+            waited = wait_until_quiet()
+            print(f"bench: {name} (machine quiet after {waited:.0f} s) ...", flush=True)
             results[name] = run_scenario(name, extra, seed_file, args.duration, service.pid)
     finally:
         stop_service(service)
     for name in [name for name in wanted if name in CEILINGS]:
-        print(f"bench: {name} (Cassandra alone) ...", flush=True)
+        waited = wait_until_quiet()
+        print(f"bench: {name} (Cassandra alone; quiet after {waited:.0f} s) ...", flush=True)
         results[name] = run_ceiling(CEILINGS[name][0], args.duration, settings)
     report = {"machine": {**machine(), "workers": args.workers}, "scenarios": results}
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))

@@ -25,6 +25,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[0] = str(ROOT)
 
+from bench import cpu  # noqa: E402
 from bench.seed import PASSWORD, seed  # noqa: E402
 from chat_service.infra.migrations import migrate  # noqa: E402
 from chat_service.infra.settings import Settings, load_settings  # noqa: E402
@@ -59,6 +60,8 @@ SCENARIOS: dict[str, tuple[list[str], str]] = {
 # Measured on a single fresh process: the memory of one process, without what earlier
 # scenarios left in it.
 FRESH_SINGLE_PROCESS = {"ws_idle"}
+# The requests counted do not carry the load (the logins do), or there are none.
+CPU_NOT_PER_REQUEST = {"health_during_login_storm", "ws_idle"}
 # Cassandra alone, without the service: what one direct message writes, from a Go client
 # (bench/ceiling), at send_dm's concurrency and at send_dm's target rate.
 CEILINGS: dict[str, tuple[list[str], str]] = {
@@ -92,19 +95,19 @@ async def wait_ready(url: str) -> None:
     raise TimeoutError("the service did not become ready")
 
 
-def wait_until_quiet(busy_below: float = 0.25, longest_s: float = 90) -> float:
-    """Wait until the machine's CPUs are mostly idle (Cassandra compacts and flushes after a
-    write-heavy scenario), so that each scenario starts from the same quiet machine; the
-    seconds waited."""
+def wait_until_quiet(busy_below: float = 0.25, quiet_s: int = 3, longest_s: float = 90) -> float:
+    """Wait until the machine's CPUs have been mostly idle for `quiet_s` seconds in a row
+    (Cassandra flushes and compacts in bursts after a write-heavy scenario), so that each
+    scenario starts from the same quiet machine; the seconds waited."""
     started = time.monotonic()
-    while time.monotonic() - started < longest_s:
+    quiet = 0
+    while quiet < quiet_s and time.monotonic() - started < longest_s:
         before = _cpu_times()
         time.sleep(1.0)
         after = _cpu_times()
         total = sum(after) - sum(before)
         idle = (after[3] + after[4]) - (before[3] + before[4])  # idle + iowait
-        if total and 1 - idle / total < busy_below:
-            break
+        quiet = quiet + 1 if total and 1 - idle / total < busy_below else 0
     return time.monotonic() - started
 
 
@@ -133,13 +136,19 @@ def stop_service(service: subprocess.Popen[bytes]) -> None:
 
 
 def run_scenario(name: str, extra: list[str], seed_file: Path, duration: float, pid: int) -> dict:
+    """The load generator's figures, with the CPU each process spent per request."""
+    pids = cpu.stack_pids(pid)
+    before = cpu.snapshot(pids)
     command = [
         sys.executable, str(ROOT / "bench" / "loadgen.py"), name,
         "--base-url", f"http://127.0.0.1:{PORT}", "--seed", str(seed_file),
         "--duration", str(duration), "--service-pid", str(pid), *extra,
     ]  # fmt: skip
     output = subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
-    return json.loads(output.stdout.strip().splitlines()[-1])
+    result = json.loads(output.stdout.strip().splitlines()[-1])
+    if name not in CPU_NOT_PER_REQUEST:
+        result.update(cpu.cost(before, cpu.snapshot(pids), result["requests"]))
+    return result
 
 
 def run_ceiling(extra: list[str], duration: float, settings: Settings) -> dict:
@@ -169,6 +178,18 @@ def table(results: dict[str, dict]) -> str:
             f"{name:28} {result['throughput_per_s']:>9} {result['p50_ms']:>8} "
             f"{result['p95_ms']:>8} {result['p99_ms']:>8} {result['errors']:>7}  {target}"
         )
+    return "\n".join(lines)
+
+
+def cpu_table(results: dict[str, dict]) -> str:
+    """Where each scenario's CPU went: milliseconds per request of each process."""
+    names = ["service", "cassandra", "redis"]
+    lines = [f"{'CPU ms per request':28} " + " ".join(f"{n:>9}" for n in names) + "  machine busy"]
+    for name, result in results.items():
+        spent = result.get("cpu_ms_per_request")
+        if spent:
+            cells = " ".join(f"{spent.get(n, '-'):>9}" for n in names)
+            lines.append(f"{name:28} {cells}  {result['machine_busy']:.0%}")
     return "\n".join(lines)
 
 
@@ -209,6 +230,7 @@ def main() -> int:
     report = {"machine": {**machine(), "workers": args.workers}, "scenarios": results}
     (RESULTS / "latest.json").write_text(json.dumps(report, indent=2))
     print(table(results))
+    print(cpu_table(results))
     return 0
 
 

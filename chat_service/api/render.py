@@ -65,7 +65,7 @@ class MessageJson:
         self._rendered: dict[tuple[object, ...], orjson.Fragment] = {}
 
     def __call__(self, value: Message) -> orjson.Fragment:
-        key = (value.id, value.edited_at_ns, value.deleted)
+        key = (value.id.int, value.edited_at_ns, value.deleted)  # UUID's own hash is Python
         fragment = self._rendered.get(key)
         if fragment is None:
             fragment = orjson.Fragment(orjson.dumps(message(value)))

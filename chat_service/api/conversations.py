@@ -111,7 +111,7 @@ async def history(request: web.Request) -> web.Response:
     page = await request.app[SERVICES].conversations.history(me, conversation_id, limit, **anchors)
     return json_response(
         {
-            "messages": [render.message_json(m) for m in page.messages],
+            "messages": render.messages_json(page.messages),
             "next_cursor": str(page.next_cursor) if page.next_cursor else None,
         }
     )

@@ -40,7 +40,7 @@ async def history(request: web.Request) -> web.Response:
     total_pages = -(-result.total // page_size)
     return json_response(
         {
-            "messages": [render.message_json(message) for message in result.messages],
+            "messages": render.messages_json(result.messages),
             "pagination": {
                 "currentPage": result.page,
                 "pageSize": result.page_size,

@@ -4,13 +4,20 @@ can make it wrong, and cursors below what a full timeline holds skip Redis."""
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
+from dataclasses import replace
 
 from redis.asyncio import Redis
 
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Message
-from chat_service.repos.cache.timelines import CachedPage, TimelineCache, user_timeline
+from chat_service.repos.cache.timelines import (
+    EPOCH_KEY,
+    CachedPage,
+    TimelineCache,
+    user_timeline,
+)
 from tests.conftest import unique_name
 
 _ids = TimeUuidFactory()
@@ -96,3 +103,39 @@ async def test_cursors_below_a_full_timeline_are_misses_without_asking_redis(
     assert skipped == 0
     assert above is not None
     assert [message.id for message in above.messages] == [oldest_first[1].id, oldest_first[0].id]
+
+
+async def test_an_unchanged_page_is_reused_and_any_change_is_read_afresh(redis: Redis) -> None:
+    cache = TimelineCache(redis)
+    first_messages = [_message("a") for _ in range(3)]
+    timeline, first = await _filled(cache, first_messages[::-1])
+
+    again = await cache.newest(timeline, 0, 10)
+    newer = _message("a")
+    await cache.append([timeline], newer)
+    appended = await cache.newest(timeline, 0, 10)
+    edit = replace(newer, content="edited", edited_at_ns=time.time_ns())
+    await cache.replace([timeline], edit)
+    edited = await cache.newest(timeline, 0, 10)
+
+    assert again is not None and again.messages is first.messages
+    assert appended is not None and appended.messages[0].id == newer.id
+    assert edited is not None and edited.messages[0].content == "edited"
+
+
+async def test_a_timeline_filled_again_is_never_taken_for_its_former_self(redis: Redis) -> None:
+    cache = TimelineCache(redis)
+    timeline, before = await _filled(cache, [_message("a")])
+    epoch = (await redis.get(EPOCH_KEY) or b"0").decode()
+    await redis.delete(f"chat:{epoch}:tl:{timeline}:z", f"chat:{epoch}:tl:{timeline}:h")
+
+    other = _message("b")
+
+    async def load(_: int) -> list[Message]:
+        return [other]
+
+    await cache.ensure_filled(timeline, load)  # same name, as many appends and edits: 0
+    after = await cache.newest(timeline, 0, 10)
+
+    assert after is not None and [m.id for m in after.messages] == [other.id]
+    assert before.messages[0].id != other.id

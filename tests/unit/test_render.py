@@ -43,3 +43,32 @@ def test_the_memo_stays_bounded_and_still_answers_evicted_messages() -> None:
     assert _page(memo, messages) == [render.message(m) for m in messages]
     assert len(memo._rendered) == 3
     assert _page(memo, messages[:1]) == [render.message(messages[0])]
+
+
+def test_a_page_renders_as_the_array_of_its_messages() -> None:
+    pages = render.PageJson(render.MessageJson())
+    messages = [_message(), _message("second")]
+    assert orjson.loads(orjson.dumps(pages(messages))) == [render.message(m) for m in messages]
+    assert orjson.loads(orjson.dumps(pages([]))) == []
+
+
+def test_the_same_messages_reuse_the_array_and_others_do_not() -> None:
+    pages = render.PageJson(render.MessageJson())
+    messages = [_message(), _message("second")]
+    first = pages(messages)
+
+    again = pages(list(messages))  # a new list of the same objects, as a slice would be
+    change = replace(messages[1], content="changed", edited_at_ns=messages[1].id.time * 100 + 5)
+    edited = pages([messages[0], change])
+
+    assert again is first
+    assert edited is not first
+    assert orjson.loads(orjson.dumps(edited))[1]["content"] == "changed"
+
+
+def test_the_page_memo_stays_bounded() -> None:
+    pages = render.PageJson(render.MessageJson(), max_entries=2)
+    kept = [[_message()] for _ in range(5)]
+    arrays = [pages(page) for page in kept]
+    assert len(pages._rendered) == 2
+    assert orjson.loads(orjson.dumps(pages(kept[0]))) == orjson.loads(orjson.dumps(arrays[0]))

@@ -14,6 +14,11 @@ timeline's total number of messages (`~total`: "count:appended then:valid until,
 from Cassandra's counters by a reader. The total is remembered only if no message was
 appended between the reader's page and its counters; later appends advance it, and it is
 forgotten after a few seconds so a race with a send in flight cannot last.
+
+A ready timeline has a version, `~gen:~appended:~edits`: the fill's token (new for every
+fill, so a timeline that expired and was filled again never repeats a version), the appends
+and the edits or deletes since. A reader that names the version it already holds for a page
+gets the page's header without its messages when nothing changed.
 """
 
 PRELUDE = """
@@ -83,9 +88,13 @@ for i = 5, #ARGV do
   local z, h = keys(ARGV[i])
   local state = redis.call('HGET', h, '~state')
   if state == 'ready' then
-    if redis.call('ZSCORE', z, sk) and not superseded(h) then redis.call('HSET', h, sk, encoded) end
+    if redis.call('ZSCORE', z, sk) and not superseded(h) then
+      redis.call('HSET', h, sk, encoded)
+      redis.call('HINCRBY', h, '~edits', 1)
+    end
   elseif state and not superseded(h) then
     redis.call('HSET', h, sk, encoded)
+    redis.call('HINCRBY', h, '~edits', 1)
   end
 end
 return 1
@@ -117,15 +126,16 @@ for i = 5, #ARGV, 2 do
   redis.call('HSETNX', h, ARGV[i], ARGV[i + 1])
 end
 trim(z, h, tonumber(ARGV[3]))
-redis.call('HSET', h, '~state', 'ready')
+redis.call('HSET', h, '~state', 'ready', '~gen', ARGV[2])
 touch(z, h, ARGV[4])
 return 1
 """
 )
 
-# ARGV: name, mode ('offset' | 'before' | 'after'), position, count
+# ARGV: name, mode ('offset' | 'before' | 'after'), position, count, version known ('' if none)
 #   -> false when not cached, else {cached_count, oldest_sort_key, appended, total (-1 when
-#   not remembered), encoded...}; 'after' pages run oldest first, the others newest first
+#   not remembered), version, encoded...}; no entries when the version is the one known;
+#   'after' pages run oldest first, the others newest first
 READ = (
     PRELUDE
     + """
@@ -149,10 +159,12 @@ if known then
   local count, since, valid_until = string.match(known, '^(%d+):(%d+):(%d+)$')
   if tonumber(valid_until) > now_ms() then total = tonumber(count) + appended - tonumber(since) end
 end
-local result = {redis.call('ZCARD', z), oldest, appended, total}
-if #members > 0 then
+local gen, edits = unpack(redis.call('HMGET', h, '~gen', '~edits'))
+local version = (gen or '') .. ':' .. appended .. ':' .. (edits or '0')
+local result = {redis.call('ZCARD', z), oldest, appended, total, version}
+if version ~= ARGV[5] and #members > 0 then
   local values = redis.call('HMGET', h, unpack(members))
-  for i = 1, #members do result[i + 4] = values[i] or '' end
+  for i = 1, #members do result[i + 5] = values[i] or '' end
 end
 return result
 """

@@ -29,6 +29,7 @@ EPOCH_KEY = "chat:epoch"
 FILL_TTL_S = 30
 DECODED_MAX = 20_000
 FLOORS_MAX = 100_000
+PAGES_MAX = 2_000
 TOTAL_VALID_MS = 5_000
 
 
@@ -42,7 +43,7 @@ def user_timeline(username: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CachedPage:
-    messages: list[Message]
+    messages: list[Message]  # may be shared with other readers of the same page: never mutate
     cached_count: int  # how many messages the timeline holds in Redis
     oldest_key: str  # sort key of the oldest cached message ('' when none)
     appended: int  # messages appended to the cached timeline so far (a version)
@@ -69,6 +70,9 @@ class TimelineCache:
         # (a full timeline keeps the newest messages), so a cursor at or below it cannot be
         # served from Redis: asking would only cost a round trip before reading Cassandra.
         self._floors: dict[str, str] = {}
+        # The last version read of each recent page and its messages: an unchanged page is
+        # answered by Redis without its messages and reuses the same list (see scripts.py).
+        self._pages: dict[tuple[str, str, object, int], tuple[bytes, list[Message]]] = {}
         self._append = redis.register_script(scripts.APPEND)
         self._replace = redis.register_script(scripts.REPLACE)
         self._begin_fill = redis.register_script(scripts.BEGIN_FILL)
@@ -154,26 +158,41 @@ class TimelineCache:
     ) -> CachedPage | None:
         if not await self._healthy():
             return None
+        key = (timeline, mode, position, count)
+        known = self._pages.get(key)
+        args = [timeline, mode, position, count, known[0] if known else ""]
         try:
-            reply = await self._read(keys=[EPOCH_KEY], args=[timeline, mode, position, count])
+            reply = await self._read(keys=[EPOCH_KEY], args=args)
         except RedisError:
             self._suspect = True
             return None
         metrics.CACHE_REQUESTS.labels("timeline", "hit" if reply else "miss").inc()
         if not reply:
             return None
-        try:
-            messages = [self._decode(raw) for raw in reply[4:]]
-        except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
-            log.warning("cache.corrupt_entry", timeline=timeline)
-            return None
-        cached_count, oldest, appended, total = reply[:4]
+        cached_count, oldest, appended, total, version = reply[:5]
+        if known is not None and known[0] == version:
+            messages = known[1]
+        else:
+            try:
+                messages = [self._decode(raw) for raw in reply[5:]]
+            except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
+                log.warning("cache.corrupt_entry", timeline=timeline)
+                return None
+            self._remember_page(key, version, messages)
         page = CachedPage(
             messages, cached_count, oldest.decode(), appended, total if total >= 0 else None
         )
         if cached_count >= self.max_len:
             self._remember_floor(timeline, page.oldest_key)
         return page
+
+    def _remember_page(
+        self, key: tuple[str, str, object, int], version: bytes, messages: list[Message]
+    ) -> None:
+        self._pages.pop(key, None)
+        if len(self._pages) >= PAGES_MAX:
+            del self._pages[next(iter(self._pages))]
+        self._pages[key] = (version, messages)
 
     def _remember_floor(self, timeline: str, oldest_key: str) -> None:
         if timeline not in self._floors and len(self._floors) >= FLOORS_MAX:

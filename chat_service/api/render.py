@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +14,7 @@ from chat_service.domain.models import (
     ConversationSummary,
     Member,
     Message,
+    SharedMessages,
     TokenPair,
     User,
 )
@@ -77,34 +77,21 @@ class MessageJson:
         return fragment
 
 
-class PageJson:
-    """A page of messages rendered to one JSON array, remembered by the identity of its
-    messages: the cache hands every reader of an unchanged page the same Message objects, so
-    a page that many read is joined once instead of looked up message by message."""
-
-    def __init__(self, one: MessageJson, max_entries: int = 2_000) -> None:
-        self._one = one
-        self._max_entries = max_entries
-        # (id of the first message, length) -> (the messages, their array). Holding the
-        # messages keeps their ids from being reused while the entry lives.
-        self._rendered: dict[tuple[int, int], tuple[tuple[Message, ...], orjson.Fragment]] = {}
-
-    def __call__(self, values: Sequence[Message]) -> orjson.Fragment:
-        if not values:
-            return _EMPTY_ARRAY
-        key = (id(values[0]), len(values))
-        entry = self._rendered.pop(key, None)
-        if entry is None or not all(map(operator.is_, entry[0], values)):
-            entry = (tuple(values), orjson.Fragment(orjson.dumps([self._one(v) for v in values])))
-            if len(self._rendered) >= self._max_entries:
-                del self._rendered[next(iter(self._rendered))]
-        self._rendered[key] = entry  # most recently used last
-        return entry[1]
-
-
-_EMPTY_ARRAY = orjson.Fragment(b"[]")
 message_json = MessageJson()
-messages_json = PageJson(message_json)
+
+
+def messages_json(values: Sequence[Message]) -> orjson.Fragment:
+    """The messages as one JSON array. A page shared by every reader of the unchanged
+    cached page keeps its array, so only its first reader joins the messages."""
+    if isinstance(values, SharedMessages):
+        if values.memo is None:
+            values.memo = _array(values)
+        return values.memo
+    return _array(values)
+
+
+def _array(values: Sequence[Message]) -> orjson.Fragment:
+    return orjson.Fragment(orjson.dumps([message_json(value) for value in values]))
 
 
 def member(value: Member) -> dict[str, Any]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,18 @@ class Message:
     attachment: Attachment | None = None
     edited_at_ns: int | None = None
     deleted: bool = False
+
+
+class SharedMessages(list[Message]):
+    """A page of messages handed to every reader of the same unchanged cached page: never
+    mutate it. `memo` is where a reader may keep what it derives from exactly these
+    messages (the API keeps their JSON), valid for as long as the list lives."""
+
+    __slots__ = ("memo",)
+
+    def __init__(self, messages: Iterable[Message] = ()) -> None:
+        super().__init__(messages)
+        self.memo: Any = None
 
 
 @dataclass(frozen=True, slots=True)

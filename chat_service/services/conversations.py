@@ -377,26 +377,24 @@ class ConversationService:
         timeline = conversation_timeline(conversation_id)
         if before is None:
             cached = await self._cached(
-                timeline, conversation_id, lambda: self._cache.newest(timeline, 0, limit + 1)
+                timeline, conversation_id, lambda: self._cache.newest(timeline, 0, limit)
             )
         else:
-            cached = await self._cache.before(timeline, before, limit + 1)
-        if cached is not None and (
-            len(cached.messages) > limit or cached.cached_count < self._cache.max_len
-        ):
-            return cached.messages[:limit], len(cached.messages) > limit
+            cached = await self._cache.before(timeline, before, limit)
+        if cached is not None and (cached.more or cached.cached_count < self._cache.max_len):
+            return cached.messages, cached.more
         return await self._messages.conversations.newest(conversation_id, limit, before=before)
 
     async def _after(
         self, conversation_id: uuid.UUID, after: uuid.UUID, limit: int
     ) -> tuple[list[Message], bool]:
         timeline = conversation_timeline(conversation_id)
-        cached = await self._cache.after(timeline, after, limit + 1)
+        cached = await self._cache.after(timeline, after, limit)
         covers = cached is not None and (
             cached.cached_count < self._cache.max_len or cached.oldest_key <= sort_key(after)
         )
         if cached is not None and covers:
-            return cached.messages[:limit], len(cached.messages) > limit
+            return cached.messages, cached.more
         return await self._messages.conversations.oldest_after(conversation_id, after, limit)
 
     async def _around(

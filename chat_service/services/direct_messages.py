@@ -71,8 +71,8 @@ class DirectMessageService:
         offset = ((page or 1) - 1) * page_size
         cached = await self._cached_page(username, before, offset, page_size)
         counts: list[tuple[int, int]] | None = None
-        if cached is not None and self._complete(cached.messages, cached.cached_count, page_size):
-            messages, more = cached.messages[:page_size], len(cached.messages) > page_size
+        if cached is not None and (cached.more or cached.cached_count < self._cache.max_len):
+            messages, more = cached.messages, cached.more
         elif before is not None:
             messages, more = await self._messages.users.newest(username, page_size, before=before)
         else:
@@ -89,17 +89,17 @@ class DirectMessageService:
     async def _cached_page(
         self, username: str, before: uuid.UUID | None, offset: int, size: int
     ) -> CachedPage | None:
-        """The page (one message more, to tell whether more exist) from the cache, filling an
-        absent timeline; None when the page lies beyond what the cache holds."""
+        """The page from the cache, filling an absent timeline; None when the page lies
+        beyond what the cache holds."""
         timeline = user_timeline(username)
         if before is not None:
-            return await self._cache.before(timeline, before, size + 1)
+            return await self._cache.before(timeline, before, size)
         if offset + size >= self._cache.max_len:
             return None
-        cached = await self._cache.newest(timeline, offset, size + 1)
+        cached = await self._cache.newest(timeline, offset, size)
         if cached is None:
             await self._cache.ensure_filled(timeline, self._user_loader(username))
-            cached = await self._cache.newest(timeline, offset, size + 1)
+            cached = await self._cache.newest(timeline, offset, size)
         return cached
 
     async def _total(
@@ -130,10 +130,6 @@ class DirectMessageService:
                 return await self._messages.users.newest(username, size, before=last_skipped)
             offset -= count
         return [], False
-
-    def _complete(self, messages: list[Message], cached_count: int, size: int) -> bool:
-        """A cached page can be trusted when it is full or the cache holds the whole history."""
-        return len(messages) > size or cached_count < self._cache.max_len
 
     def _user_loader(self, username: str) -> Callable[[int], Awaitable[list[Message]]]:
         async def load(count: int) -> list[Message]:

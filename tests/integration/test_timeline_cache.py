@@ -139,3 +139,18 @@ async def test_a_timeline_filled_again_is_never_taken_for_its_former_self(redis:
 
     assert after is not None and [m.id for m in after.messages] == [other.id]
     assert before.messages[0].id != other.id
+
+
+async def test_a_page_says_whether_the_cache_holds_more_beyond_it(redis: Redis) -> None:
+    cache = TimelineCache(redis)
+    oldest_first = [_message("a") for _ in range(3)]
+    timeline, _ = await _filled(cache, oldest_first[::-1])
+
+    two = await cache.newest(timeline, 0, 2)
+    three = await cache.newest(timeline, 0, 3)
+    last = await cache.before(timeline, oldest_first[1].id, 1)
+
+    assert two is not None and len(two.messages) == 2 and two.more
+    assert three is not None and len(three.messages) == 3 and not three.more
+    assert last is not None and [m.id for m in last.messages] == [oldest_first[0].id]
+    assert not last.more

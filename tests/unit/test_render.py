@@ -5,7 +5,7 @@ import orjson
 
 from chat_service.api import render
 from chat_service.domain.ids import TimeUuidFactory
-from chat_service.domain.models import Message
+from chat_service.domain.models import Message, SharedMessages
 
 IDS = TimeUuidFactory()
 
@@ -45,30 +45,23 @@ def test_the_memo_stays_bounded_and_still_answers_evicted_messages() -> None:
     assert _page(memo, messages[:1]) == [render.message(messages[0])]
 
 
-def test_a_page_renders_as_the_array_of_its_messages() -> None:
-    pages = render.PageJson(render.MessageJson())
+def test_messages_render_as_one_array() -> None:
     messages = [_message(), _message("second")]
-    assert orjson.loads(orjson.dumps(pages(messages))) == [render.message(m) for m in messages]
-    assert orjson.loads(orjson.dumps(pages([]))) == []
+    for page in (messages, SharedMessages(messages)):
+        assert orjson.loads(orjson.dumps(render.messages_json(page))) == [
+            render.message(m) for m in messages
+        ]
+    assert orjson.loads(orjson.dumps(render.messages_json([]))) == []
 
 
-def test_the_same_messages_reuse_the_array_and_others_do_not() -> None:
-    pages = render.PageJson(render.MessageJson())
-    messages = [_message(), _message("second")]
-    first = pages(messages)
+def test_a_shared_page_keeps_its_array_and_a_new_page_gets_its_own() -> None:
+    original = _message("before")
+    shared = SharedMessages([original])
+    first = render.messages_json(shared)
+    edited = replace(original, content="after", edited_at_ns=original.id.time * 100 + 5)
 
-    again = pages(list(messages))  # a new list of the same objects, as a slice would be
-    change = replace(messages[1], content="changed", edited_at_ns=messages[1].id.time * 100 + 5)
-    edited = pages([messages[0], change])
+    again = render.messages_json(shared)
+    refreshed = render.messages_json(SharedMessages([edited]))
 
     assert again is first
-    assert edited is not first
-    assert orjson.loads(orjson.dumps(edited))[1]["content"] == "changed"
-
-
-def test_the_page_memo_stays_bounded() -> None:
-    pages = render.PageJson(render.MessageJson(), max_entries=2)
-    kept = [[_message()] for _ in range(5)]
-    arrays = [pages(page) for page in kept]
-    assert len(pages._rendered) == 2
-    assert orjson.loads(orjson.dumps(pages(kept[0]))) == orjson.loads(orjson.dumps(arrays[0]))
+    assert orjson.loads(orjson.dumps(refreshed))[0]["content"] == "after"

@@ -134,8 +134,9 @@ return 1
 
 # ARGV: name, mode ('offset' | 'before' | 'after'), position, count, version known ('' if none)
 #   -> false when not cached, else {cached_count, oldest_sort_key, appended, total (-1 when
-#   not remembered), version, encoded...}; no entries when the version is the one known;
-#   'after' pages run oldest first, the others newest first
+#   not remembered), version, more (1 when the cache holds more beyond the page), encoded...};
+#   no entries when the version is the one known; 'after' pages run oldest first, the others
+#   newest first
 READ = (
     PRELUDE
     + """
@@ -144,12 +145,17 @@ if redis.call('HGET', h, '~state') ~= 'ready' then return false end
 local mode, count = ARGV[2], tonumber(ARGV[4])
 local members
 if mode == 'before' then
-  members = redis.call('ZREVRANGEBYLEX', z, '(' .. ARGV[3], '-', 'LIMIT', 0, count)
+  members = redis.call('ZREVRANGEBYLEX', z, '(' .. ARGV[3], '-', 'LIMIT', 0, count + 1)
 elseif mode == 'after' then
-  members = redis.call('ZRANGEBYLEX', z, '(' .. ARGV[3], '+', 'LIMIT', 0, count)
+  members = redis.call('ZRANGEBYLEX', z, '(' .. ARGV[3], '+', 'LIMIT', 0, count + 1)
 else
   local first = tonumber(ARGV[3])
-  members = redis.call('ZREVRANGE', z, first, first + count - 1)
+  members = redis.call('ZREVRANGE', z, first, first + count)
+end
+local more = 0
+if #members > count then
+  more = 1
+  members[#members] = nil
 end
 local oldest = redis.call('ZRANGE', z, 0, 0)[1] or ''
 local appended = tonumber(redis.call('HGET', h, '~appended') or '0')
@@ -161,10 +167,10 @@ if known then
 end
 local gen, edits = unpack(redis.call('HMGET', h, '~gen', '~edits'))
 local version = (gen or '') .. ':' .. appended .. ':' .. (edits or '0')
-local result = {redis.call('ZCARD', z), oldest, appended, total, version}
+local result = {redis.call('ZCARD', z), oldest, appended, total, version, more}
 if version ~= ARGV[5] and #members > 0 then
   local values = redis.call('HMGET', h, unpack(members))
-  for i = 1, #members do result[i + 5] = values[i] or '' end
+  for i = 1, #members do result[i + 6] = values[i] or '' end
 end
 return result
 """

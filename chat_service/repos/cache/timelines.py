@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_service.domain.ids import sort_key
-from chat_service.domain.models import Attachment, Message, MessageKind
+from chat_service.domain.models import Attachment, Message, MessageKind, SharedMessages
 from chat_service.infra import metrics
 from chat_service.repos.cache import scripts
 
@@ -43,7 +43,8 @@ def user_timeline(username: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CachedPage:
-    messages: list[Message]  # may be shared with other readers of the same page: never mutate
+    messages: SharedMessages  # the same list for every reader of the unchanged page
+    more: bool  # whether the cache holds more messages beyond the page
     cached_count: int  # how many messages the timeline holds in Redis
     oldest_key: str  # sort key of the oldest cached message ('' when none)
     appended: int  # messages appended to the cached timeline so far (a version)
@@ -72,7 +73,7 @@ class TimelineCache:
         self._floors: dict[str, str] = {}
         # The last version read of each recent page and its messages: an unchanged page is
         # answered by Redis without its messages and reuses the same list (see scripts.py).
-        self._pages: dict[tuple[str, str, object, int], tuple[bytes, list[Message]]] = {}
+        self._pages: dict[tuple[str, str, object, int], tuple[bytes, SharedMessages]] = {}
         self._append = redis.register_script(scripts.APPEND)
         self._replace = redis.register_script(scripts.REPLACE)
         self._begin_fill = redis.register_script(scripts.BEGIN_FILL)
@@ -169,25 +170,30 @@ class TimelineCache:
         metrics.CACHE_REQUESTS.labels("timeline", "hit" if reply else "miss").inc()
         if not reply:
             return None
-        cached_count, oldest, appended, total, version = reply[:5]
+        cached_count, oldest, appended, total, version, more = reply[:6]
         if known is not None and known[0] == version:
             messages = known[1]
         else:
             try:
-                messages = [self._decode(raw) for raw in reply[5:]]
+                messages = SharedMessages(self._decode(raw) for raw in reply[6:])
             except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
                 log.warning("cache.corrupt_entry", timeline=timeline)
                 return None
             self._remember_page(key, version, messages)
         page = CachedPage(
-            messages, cached_count, oldest.decode(), appended, total if total >= 0 else None
+            messages,
+            bool(more),
+            cached_count,
+            oldest.decode(),
+            appended,
+            total if total >= 0 else None,
         )
         if cached_count >= self.max_len:
             self._remember_floor(timeline, page.oldest_key)
         return page
 
     def _remember_page(
-        self, key: tuple[str, str, object, int], version: bytes, messages: list[Message]
+        self, key: tuple[str, str, object, int], version: bytes, messages: SharedMessages
     ) -> None:
         self._pages.pop(key, None)
         if len(self._pages) >= PAGES_MAX:

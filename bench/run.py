@@ -196,6 +196,13 @@ def cpu_table(results: dict[str, dict]) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--duration", type=float, default=30)
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=3,
+        help="seconds of each scenario's load run first and not measured (caches fill, "
+        "Cassandra's JIT compiles); 0 for none",
+    )
     parser.add_argument("--only", default=",".join([*SCENARIOS, *CEILINGS]))
     parser.add_argument("--workers", type=int, default=1, help="`serve --workers` (default 1)")
     args = parser.parse_args()
@@ -220,6 +227,8 @@ def main() -> int:
             extra, _ = SCENARIOS[name]
             waited = wait_until_quiet()
             print(f"bench: {name} (machine quiet after {waited:.0f} s) ...", flush=True)
+            if args.warmup and name not in FRESH_SINGLE_PROCESS:
+                run_scenario(name, extra, seed_file, args.warmup, service.pid)  # not measured
             results[name] = run_scenario(name, extra, seed_file, args.duration, service.pid)
     finally:
         stop_service(service)

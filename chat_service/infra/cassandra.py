@@ -11,7 +11,7 @@ import functools
 import re
 import time
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -35,7 +35,13 @@ from cassandra.policies import (
     ExponentialReconnectionPolicy,
     TokenAwarePolicy,
 )
-from cassandra.query import UNSET_VALUE, BatchStatement, PreparedStatement, Statement
+from cassandra.query import (
+    UNSET_VALUE,
+    BatchStatement,
+    PreparedStatement,
+    Statement,
+    tuple_factory,
+)
 
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.infra import metrics
@@ -43,6 +49,7 @@ from chat_service.infra.settings import Settings
 
 log = structlog.get_logger(__name__)
 
+_PLAIN_ROWS = "plain rows"
 # Failures that mean "Cassandra could not answer now", as opposed to a bug in a statement.
 UNAVAILABLE_ERRORS = (NoHostAvailable, OperationTimedOut, RequestExecutionException)
 
@@ -63,15 +70,17 @@ def _row_class(column_names: tuple[str, ...]) -> type:
 
 
 def _cluster(settings: Settings) -> Cluster:
-    profile = ExecutionProfile(
-        load_balancing_policy=TokenAwarePolicy(
-            DCAwareRoundRobinPolicy(local_dc=settings.cassandra_local_dc)
-        ),
-        consistency_level=ConsistencyLevel.name_to_value[settings.cassandra_consistency],
-        serial_consistency_level=ConsistencyLevel.LOCAL_SERIAL,
-        request_timeout=settings.cassandra_request_timeout_s,
-        row_factory=named_rows,
-    )
+    def profile(row_factory: Callable[[list[str], list[tuple[Any, ...]]], list[Any]]) -> Any:
+        return ExecutionProfile(
+            load_balancing_policy=TokenAwarePolicy(
+                DCAwareRoundRobinPolicy(local_dc=settings.cassandra_local_dc)
+            ),
+            consistency_level=ConsistencyLevel.name_to_value[settings.cassandra_consistency],
+            serial_consistency_level=ConsistencyLevel.LOCAL_SERIAL,
+            request_timeout=settings.cassandra_request_timeout_s,
+            row_factory=row_factory,
+        )
+
     auth = None
     if settings.cassandra_username and settings.cassandra_password:
         auth = PlainTextAuthProvider(
@@ -81,7 +90,10 @@ def _cluster(settings: Settings) -> Cluster:
         contact_points=list(settings.cassandra_contact_points),
         port=settings.cassandra_port,
         protocol_version=ProtocolVersion.V5,
-        execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+        execution_profiles={
+            EXEC_PROFILE_DEFAULT: profile(named_rows),
+            _PLAIN_ROWS: profile(tuple_factory),
+        },
         reconnection_policy=ExponentialReconnectionPolicy(base_delay=0.5, max_delay=5.0),
         connect_timeout=min(settings.cassandra_request_timeout_s, 10.0),
         control_connection_timeout=min(settings.cassandra_request_timeout_s, 10.0),
@@ -123,9 +135,15 @@ class CassandraSession:
         return await asyncio.to_thread(self._session.prepare, cql, None, self._keyspace)
 
     async def execute(
-        self, statement: str | Statement, params: Sequence[Any] | dict[str, Any] | None = None
+        self,
+        statement: str | Statement,
+        params: Sequence[Any] | dict[str, Any] | None = None,
+        *,
+        plain_rows: bool = False,
     ) -> list[Any]:
-        """Run one statement and return the rows of its first page (timed, by name)."""
+        """Run one statement and return the rows of its first page (timed, by name): named
+        tuples, or plain tuples in column order with `plain_rows` (for reads of many rows,
+        where building named tuples in the driver's thread costs)."""
         loop = asyncio.get_running_loop()
         result: asyncio.Future[list[Any]] = loop.create_future()
         name = _name_of(statement)
@@ -138,7 +156,8 @@ class CassandraSession:
 
         started = time.perf_counter()
         try:
-            future = self._session.execute_async(statement, params)
+            profile = _PLAIN_ROWS if plain_rows else EXEC_PROFILE_DEFAULT
+            future = self._session.execute_async(statement, params, execution_profile=profile)
             future.add_callbacks(on_rows, on_error)
             return await result
         except (*UNAVAILABLE_ERRORS, CoordinationFailure) as exc:

@@ -121,7 +121,9 @@ class TimelineStore:
     # Reads.
 
     async def get(self, owner: object, message_id: uuid.UUID) -> Message | None:
-        rows = await self._db.execute(self._s["get"], (owner, day_bucket(message_id), message_id))
+        rows = await self._db.execute(
+            self._s["get"], (owner, day_bucket(message_id), message_id), plain_rows=True
+        )
         return self._message(owner, rows[0]) if rows else None
 
     async def bucket_counts(self, owner: object) -> list[tuple[int, int]]:
@@ -177,7 +179,9 @@ class TimelineStore:
             buckets = [row.bucket for row in rows]
             for bucket in buckets:
                 rows = await self._db.execute(
-                    self._s["oldest_after"], (owner, bucket, after, wanted - len(found))
+                    self._s["oldest_after"],
+                    (owner, bucket, after, wanted - len(found)),
+                    plain_rows=True,
                 )
                 found.extend(self._message(owner, row) for row in rows)
                 if len(found) >= wanted:
@@ -216,13 +220,19 @@ class TimelineStore:
         self, owner: object, bucket: int, before: uuid.UUID | None, limit: int
     ) -> list[Message]:
         if before is not None and day_bucket(before) == bucket:
-            rows = await self._db.execute(self._s["newest_before"], (owner, bucket, before, limit))
+            rows = await self._db.execute(
+                self._s["newest_before"], (owner, bucket, before, limit), plain_rows=True
+            )
         else:
-            rows = await self._db.execute(self._s["newest"], (owner, bucket, limit))
+            rows = await self._db.execute(
+                self._s["newest"], (owner, bucket, limit), plain_rows=True
+            )
         return [self._message(owner, row) for row in rows]
 
-    def _message(self, owner: Any, row: Any) -> Message:
-        return message_from_row(row, row.conversation_id if self._keyed_by_user else owner)
+    def _message(self, owner: Any, row: tuple[Any, ...]) -> Message:
+        if self._keyed_by_user:
+            return message_from_row(row)
+        return message_from_row(row, owner)
 
 
 def _take_wave(buckets: list[int], hints: dict[int, int], needed: int) -> list[int]:
@@ -253,18 +263,23 @@ def _message_values(message: Message) -> tuple[Any, ...]:
     return unset_nulls(values)
 
 
-def message_from_row(row: Any, conversation_id: uuid.UUID) -> Message:
-    attachment = (
-        Attachment(row.attachment_type, row.attachment_url) if row.attachment_type else None
-    )
+def message_from_row(row: tuple[Any, ...], conversation_id: Any = None) -> Message:
+    """A message from a plain row of MESSAGE_COLUMNS, or of a conversation's read columns
+    (without conversation_id, which the caller passes) when `conversation_id` is given."""
+    if conversation_id is None:
+        (message_id, conversation_id, kind, sender, recipient, content,
+         attachment_type, attachment_url, edited_at, deleted) = row  # fmt: skip
+    else:
+        (message_id, kind, sender, recipient, content,
+         attachment_type, attachment_url, edited_at, deleted) = row  # fmt: skip
     return Message(
-        id=row.message_id,
+        id=message_id,
         conversation_id=conversation_id,
-        sender=row.sender,
-        recipient=row.recipient,
-        content=row.content,
-        kind=_KINDS[row.kind],
-        attachment=attachment,
-        edited_at_ns=datetime_to_ns(row.edited_at) if row.edited_at else None,
-        deleted=bool(row.deleted),
+        sender=sender,
+        recipient=recipient,
+        content=content,
+        kind=_KINDS[kind],
+        attachment=Attachment(attachment_type, attachment_url) if attachment_type else None,
+        edited_at_ns=datetime_to_ns(edited_at) if edited_at else None,
+        deleted=bool(deleted),
     )

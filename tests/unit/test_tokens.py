@@ -13,7 +13,12 @@ from chat_service.services.tokens import TokenIssuer
 
 SECRET = "s" * 48
 USER_ID = uuid.uuid4()
-NOW_S = int(time.time())  # pyjwt checks `iat` and `exp` by the real clock
+
+
+@pytest.fixture
+def now_s() -> int:
+    """Now, read when the test starts: pyjwt checks `iat` and `exp` by the real clock."""
+    return int(time.time())
 
 
 class Clock:
@@ -28,23 +33,23 @@ def issuer(clock: Clock, ttl_s: int = 60) -> TokenIssuer:
     return TokenIssuer(SECRET, "HS256", ttl_s, clock_s=clock)
 
 
-def test_a_remembered_token_still_expires_at_its_exp() -> None:
-    clock = Clock(NOW_S)
+def test_a_remembered_token_still_expires_at_its_exp(now_s: int) -> None:
+    clock = Clock(now_s)
     tokens = issuer(clock)
-    token, _ = tokens.issue(USER_ID, "alice", NOW_S * 1_000_000_000)
+    token, _ = tokens.issue(USER_ID, "alice", now_s * 1_000_000_000)
     assert tokens.verify(token).username == "alice"  # verified and remembered
 
-    clock.now_s = NOW_S + 59
+    clock.now_s = now_s + 59
     assert tokens.verify(token).user_id == USER_ID
-    clock.now_s = NOW_S + 60
+    clock.now_s = now_s + 60
     with pytest.raises(Unauthenticated):
         tokens.verify(token)
 
 
-def test_remembering_one_token_accepts_no_other_string() -> None:
-    clock = Clock(NOW_S)
+def test_remembering_one_token_accepts_no_other_string(now_s: int) -> None:
+    clock = Clock(now_s)
     tokens = issuer(clock)
-    token, _ = tokens.issue(USER_ID, "alice", NOW_S * 1_000_000_000)
+    token, _ = tokens.issue(USER_ID, "alice", now_s * 1_000_000_000)
     tokens.verify(token)
 
     header, payload, signature = token.split(".")
@@ -59,8 +64,8 @@ def test_remembering_one_token_accepts_no_other_string() -> None:
             tokens.verify(tampered)
 
 
-def test_an_expired_token_is_refused_without_being_remembered() -> None:
-    clock = Clock(NOW_S)
+def test_an_expired_token_is_refused_without_being_remembered(now_s: int) -> None:
+    clock = Clock(now_s)
     tokens = issuer(clock, ttl_s=60)
     token, _ = tokens.issue(USER_ID, "alice", 1_000_000_000 * 1_000_000_000)  # long expired
     for _ in range(2):

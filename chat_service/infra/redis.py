@@ -46,6 +46,9 @@ class WaitingConnectionPool(ConnectionPool):
 
     async def release(self, connection: AbstractConnection) -> None:
         await super().release(connection)
+        self._wake_next()
+
+    def _wake_next(self) -> None:
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
@@ -53,7 +56,8 @@ class WaitingConnectionPool(ConnectionPool):
                 return
 
     async def _released(self, deadline: float) -> None:
-        """Until a connection is released or the deadline passes."""
+        """Until a connection is released or the deadline passes. (A command arriving
+        meanwhile may take the released connection first; the woken one then waits again.)"""
         waiter = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
@@ -61,6 +65,10 @@ class WaitingConnectionPool(ConnectionPool):
                 await waiter
         except TimeoutError:
             pass
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._wake_next()  # woken, then cancelled: the release goes to the next one
+            raise
         finally:
             waiter.cancel()
 

@@ -39,6 +39,10 @@ local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
+local function version(h)
+  local gen, appended, edits = unpack(redis.call('HMGET', h, '~gen', '~appended', '~edits'))
+  return (gen or '') .. ':' .. (appended or '0') .. ':' .. (edits or '0')
+end
 local function touch(z, h, ttl)
   redis.call('EXPIRE', z, ttl)
   redis.call('EXPIRE', h, ttl)
@@ -160,15 +164,16 @@ end
 local oldest = redis.call('ZRANGE', z, 0, 0)[1] or ''
 local appended = tonumber(redis.call('HGET', h, '~appended') or '0')
 local total = -1
-local known = redis.call('HGET', h, '~total')
-if known then
-  local count, since, valid_until = string.match(known, '^(%d+):(%d+):(%d+)$')
-  if tonumber(valid_until) > now_ms() then total = tonumber(count) + appended - tonumber(since) end
+local remembered = redis.call('HGET', h, '~total')
+if remembered then
+  local counted, since, valid_until = string.match(remembered, '^(%d+):(%d+):(%d+)$')
+  if valid_until and tonumber(valid_until) > now_ms() then
+    total = tonumber(counted) + appended - tonumber(since)
+  end
 end
-local gen, edits = unpack(redis.call('HMGET', h, '~gen', '~edits'))
-local version = (gen or '') .. ':' .. appended .. ':' .. (edits or '0')
-local result = {redis.call('ZCARD', z), oldest, appended, total, version, more}
-if version ~= ARGV[5] and #members > 0 then
+local current = version(h)
+local result = {redis.call('ZCARD', z), oldest, appended, total, current, more}
+if current ~= ARGV[5] and #members > 0 then
   local values = redis.call('HMGET', h, unpack(members))
   for i = 1, #members do result[i + 6] = values[i] or '' end
 end
@@ -176,14 +181,15 @@ return result
 """
 )
 
-# ARGV: name, total, appended (as the reader's page saw it), valid_ms  -> 1 when remembered
+# ARGV: name, total, version (as the reader's page saw it), valid_ms  -> 1 when remembered
 REMEMBER_TOTAL = (
     PRELUDE
     + """
 local z, h = keys(ARGV[1])
 if redis.call('HGET', h, '~state') ~= 'ready' then return 0 end
-if tonumber(redis.call('HGET', h, '~appended') or '0') ~= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', h, '~total', ARGV[2] .. ':' .. ARGV[3] .. ':' .. (now_ms() + tonumber(ARGV[4])))
+if version(h) ~= ARGV[3] then return 0 end
+local appended = redis.call('HGET', h, '~appended') or '0'
+redis.call('HSET', h, '~total', ARGV[2] .. ':' .. appended .. ':' .. (now_ms() + tonumber(ARGV[4])))
 return 1
 """
 )

@@ -29,7 +29,7 @@ EPOCH_KEY = "chat:epoch"
 FILL_TTL_S = 30
 DECODED_MAX = 20_000
 FLOORS_MAX = 100_000
-PAGES_MAX = 1_000
+PAGES_BUDGET_BYTES = 16 * 2**20  # encoded size of the remembered pages' messages
 TOTAL_VALID_MS = 5_000
 
 
@@ -47,8 +47,15 @@ class CachedPage:
     more: bool  # whether the cache holds more messages beyond the page
     cached_count: int  # how many messages the timeline holds in Redis
     oldest_key: str  # sort key of the oldest cached message ('' when none)
-    appended: int  # messages appended to the cached timeline so far (a version)
+    version: bytes  # the timeline's version when read (see scripts.py)
     total: int | None  # the timeline's whole length, when remembered (see remember_total)
+
+
+@dataclass(frozen=True, slots=True)
+class _RememberedPage:
+    version: bytes
+    messages: SharedMessages
+    size: int  # bytes of its encoded messages
 
 
 class TimelineCache:
@@ -71,9 +78,11 @@ class TimelineCache:
         # (a full timeline keeps the newest messages), so a cursor at or below it cannot be
         # served from Redis: asking would only cost a round trip before reading Cassandra.
         self._floors: dict[str, str] = {}
-        # The last version read of each recent page and its messages: an unchanged page is
-        # answered by Redis without its messages and reuses the same list (see scripts.py).
-        self._pages: dict[tuple[str, str, object, int], tuple[bytes, SharedMessages]] = {}
+        # The last version read of recent first pages (by offset: those many readers share)
+        # and their messages, least recently used first: an unchanged page is answered by
+        # Redis without its messages and reuses the same list (see scripts.py).
+        self._pages: dict[tuple[str, object, int], _RememberedPage] = {}
+        self._pages_bytes = 0
         self._append = redis.register_script(scripts.APPEND)
         self._replace = redis.register_script(scripts.REPLACE)
         self._begin_fill = redis.register_script(scripts.BEGIN_FILL)
@@ -105,7 +114,7 @@ class TimelineCache:
         key = sort_key(message_id)
         floor = self._floors.get(timeline)
         if floor is not None and key <= floor:
-            metrics.CACHE_REQUESTS.labels("timeline", "miss").inc()
+            metrics.CACHE_REQUESTS.labels("timeline", "bypass").inc()
             return None
         return await self._read_page(timeline, "before", key, count)
 
@@ -115,12 +124,12 @@ class TimelineCache:
 
     async def remember_total(self, timeline: str, total: int, page: CachedPage) -> None:
         """Remember how many messages the timeline has (counted in Cassandra after `page` was
-        read) for the next few seconds, unless a message was appended since `page`."""
+        read) for the next few seconds, unless the timeline changed since `page`."""
         if not await self._healthy():
             return
         try:
             await self._remember_total(
-                keys=[EPOCH_KEY], args=[timeline, total, page.appended, self._total_valid_ms]
+                keys=[EPOCH_KEY], args=[timeline, total, page.version, self._total_valid_ms]
             )
         except RedisError as exc:  # nothing cached can be wrong for it: the total is not kept
             log.warning("cache.remember_total_failed", error=str(exc))
@@ -159,9 +168,11 @@ class TimelineCache:
     ) -> CachedPage | None:
         if not await self._healthy():
             return None
-        key = (timeline, mode, position, count)
-        known = self._pages.get(key)
-        args = [timeline, mode, position, count, known[0] if known else ""]
+        key = (timeline, position, count)
+        known = self._pages.pop(key, None) if mode == "offset" else None
+        if known is not None:
+            self._pages[key] = known  # most recently used last
+        args = [timeline, mode, position, count, known.version if known else ""]
         try:
             reply = await self._read(keys=[EPOCH_KEY], args=args)
         except RedisError:
@@ -170,35 +181,36 @@ class TimelineCache:
         metrics.CACHE_REQUESTS.labels("timeline", "hit" if reply else "miss").inc()
         if not reply:
             return None
-        cached_count, oldest, appended, total, version, more = reply[:6]
-        if known is not None and known[0] == version:
-            messages = known[1]
+        cached_count, oldest, _, total, version, more = reply[:6]
+        if known is not None and known.version == version:
+            messages = known.messages
         else:
             try:
                 messages = SharedMessages(self._decode(raw) for raw in reply[6:])
             except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
                 log.warning("cache.corrupt_entry", timeline=timeline)
                 return None
-            self._remember_page(key, version, messages)
+            if mode == "offset":
+                size = sum(len(raw) for raw in reply[6:])
+                self._remember_page(key, _RememberedPage(version, messages, size))
         page = CachedPage(
             messages,
             bool(more),
             cached_count,
             oldest.decode(),
-            appended,
+            version,
             total if total >= 0 else None,
         )
         if cached_count >= self.max_len:
             self._remember_floor(timeline, page.oldest_key)
         return page
 
-    def _remember_page(
-        self, key: tuple[str, str, object, int], version: bytes, messages: SharedMessages
-    ) -> None:
-        self._pages.pop(key, None)
-        if len(self._pages) >= PAGES_MAX:
-            del self._pages[next(iter(self._pages))]
-        self._pages[key] = (version, messages)
+    def _remember_page(self, key: tuple[str, object, int], page: _RememberedPage) -> None:
+        replaced = self._pages.pop(key, None)
+        self._pages_bytes += page.size - (replaced.size if replaced else 0)
+        self._pages[key] = page
+        while self._pages_bytes > PAGES_BUDGET_BYTES and len(self._pages) > 1:
+            self._pages_bytes -= self._pages.pop(next(iter(self._pages))).size
 
     def _remember_floor(self, timeline: str, oldest_key: str) -> None:
         if timeline not in self._floors and len(self._floors) >= FLOORS_MAX:

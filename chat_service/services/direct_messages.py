@@ -3,6 +3,7 @@ of every direct message sent or received, paged by page number or by cursor."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -73,8 +74,11 @@ class DirectMessageService:
         counts: list[tuple[int, int]] | None = None
         if cached is not None and (cached.more or cached.cached_count < self._cache.max_len):
             messages, more = cached.messages, cached.more
-        elif before is not None:
-            messages, more = await self._messages.users.newest(username, page_size, before=before)
+        elif before is not None:  # the page and the counters (for the total) at once
+            (messages, more), counts = await asyncio.gather(
+                self._messages.users.newest(username, page_size, before=before),
+                self._messages.users.bucket_counts(username),
+            )
         else:
             counts = await self._messages.users.bucket_counts(username)
             messages, more = await self._by_offset(username, offset, page_size, counts)

@@ -30,7 +30,6 @@ from chat_service.domain.models import (
     Role,
 )
 from chat_service.repos.cache.timelines import (
-    CachedPage,
     TimelineCache,
     conversation_timeline,
 )
@@ -376,9 +375,7 @@ class ConversationService:
     ) -> tuple[list[Message], bool]:
         timeline = conversation_timeline(conversation_id)
         if before is None:
-            cached = await self._cached(
-                timeline, conversation_id, lambda: self._cache.newest(timeline, 0, limit)
-            )
+            cached = await self._cache.newest(timeline, 0, limit, self._loader(conversation_id))
         else:
             cached = await self._cache.before(timeline, before, limit)
         if cached is not None and (cached.more or cached.cached_count < self._cache.max_len):
@@ -407,19 +404,6 @@ class ConversationService:
             self._after(conversation_id, around, newer_count),
         )
         return HistoryPage([*newer[::-1], anchor, *older], older[-1].id if more and older else None)
-
-    async def _cached(
-        self,
-        timeline: str,
-        conversation_id: uuid.UUID,
-        read: Callable[[], Awaitable[CachedPage | None]],
-    ) -> CachedPage | None:
-        """A cached read; on a miss, fill the timeline once and read again."""
-        cached = await read()
-        if cached is None:
-            await self._cache.ensure_filled(timeline, self._loader(conversation_id))
-            cached = await read()
-        return cached
 
     def _loader(self, conversation_id: uuid.UUID) -> Callable[[int], Awaitable[list[Message]]]:
         async def load(count: int) -> list[Message]:

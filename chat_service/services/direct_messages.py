@@ -100,11 +100,7 @@ class DirectMessageService:
             return await self._cache.before(timeline, before, size)
         if offset + size >= self._cache.max_len:
             return None
-        cached = await self._cache.newest(timeline, offset, size)
-        if cached is None:
-            await self._cache.ensure_filled(timeline, self._user_loader(username))
-            cached = await self._cache.newest(timeline, offset, size)
-        return cached
+        return await self._cache.newest(timeline, offset, size, self._user_loader(username))
 
     async def _total(
         self, username: str, cached: CachedPage | None, counts: list[tuple[int, int]] | None

@@ -220,13 +220,10 @@ class TimelineStore:
         self, owner: object, bucket: int, before: uuid.UUID | None, limit: int
     ) -> list[Message]:
         if before is not None and day_bucket(before) == bucket:
-            rows = await self._db.execute(
-                self._s["newest_before"], (owner, bucket, before, limit), plain_rows=True
-            )
+            statement, params = self._s["newest_before"], (owner, bucket, before, limit)
         else:
-            rows = await self._db.execute(
-                self._s["newest"], (owner, bucket, limit), plain_rows=True
-            )
+            statement, params = self._s["newest"], (owner, bucket, limit)
+        rows = await self._db.execute(statement, params, plain_rows=True)
         return [self._message(owner, row) for row in rows]
 
     def _message(self, owner: Any, row: tuple[Any, ...]) -> Message:

@@ -137,8 +137,8 @@ return 1
 )
 
 # ARGV: name, mode ('offset' | 'before' | 'after'), position, count, version known ('' if none)
-#   -> false when not cached, else {cached_count, oldest_sort_key, appended, total (-1 when
-#   not remembered), version, more (1 when the cache holds more beyond the page), encoded...};
+#   -> false when not cached, else {cached_count, oldest_sort_key, total (-1 when not
+#   remembered), version, more (1 when the cache holds more beyond the page), encoded...};
 #   no entries when the version is the one known; 'after' pages run oldest first, the others
 #   newest first
 READ = (
@@ -172,10 +172,10 @@ if remembered then
   end
 end
 local current = version(h)
-local result = {redis.call('ZCARD', z), oldest, appended, total, current, more}
+local result = {redis.call('ZCARD', z), oldest, total, current, more}
 if current ~= ARGV[5] and #members > 0 then
   local values = redis.call('HMGET', h, unpack(members))
-  for i = 1, #members do result[i + 6] = values[i] or '' end
+  for i = 1, #members do result[i + 5] = values[i] or '' end
 end
 return result
 """

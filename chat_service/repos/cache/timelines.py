@@ -192,17 +192,17 @@ class TimelineCache:
         metrics.CACHE_REQUESTS.labels("timeline", "hit" if reply else "miss").inc()
         if not reply:
             return None
-        cached_count, oldest, _, total, version, more = reply[:6]
+        cached_count, oldest, total, version, more = reply[:5]
         if known is not None and known.version == version:
             messages = known.messages
         else:
             try:
-                messages = SharedMessages(self._decode(raw) for raw in reply[6:])
+                messages = SharedMessages(self._decode(raw) for raw in reply[5:])
             except (orjson.JSONDecodeError, KeyError, ValueError, TypeError):
                 log.warning("cache.corrupt_entry", timeline=timeline)
                 return None
             if mode == "offset":
-                size = sum(len(raw) for raw in reply[6:])
+                size = sum(len(raw) for raw in reply[5:])
                 self._remember_page(key, _RememberedPage(version, messages, size))
         page = CachedPage(
             messages,

@@ -7,7 +7,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-STACK := $(PY) tools/stack.py
+STACK := $(PY) -m tools.stack
 PYTEST_ARGS ?=
 
 .PHONY: setup run test faults fuzz postman bench monitoring-check lint format stop status
@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml
 
 ## setup: install the virtualenv, Cassandra's jars, redis-server and prometheus (idempotent)
 setup: $(VENV)/.installed
-	$(PY) tools/cassandra/localcassandra.py fetch
+	$(PY) -m tools.local_cassandra.localcassandra fetch
 	tools/ensure-packages.sh
 
 ## run: start Cassandra and Redis (unless already running), migrate, serve on :8000
@@ -51,7 +51,7 @@ postman: setup node_modules/.bin/newman
 ## bench: the benchmark suite (bench/README.md; wrk from apt); starts Cassandra and Redis if needed
 bench: setup
 	tools/ensure-packages.sh wrk
-	exec $(STACK) run --profile dev -- $(PY) bench/run.py $(BENCH_ARGS)
+	exec $(STACK) run --profile dev -- $(PY) -m bench.run $(BENCH_ARGS)
 
 ## monitoring-check: promtool validates the Prometheus config and rules and unit-tests alerts
 monitoring-check: setup
@@ -71,7 +71,7 @@ format: $(VENV)/.installed
 
 ## stop: stop every Cassandra node and Redis server the tooling started
 stop:
-	$(PY) tools/stack.py stop
+	$(STACK) stop
 
 status:
-	$(PY) tools/stack.py status
+	$(STACK) status

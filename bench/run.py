@@ -2,7 +2,7 @@
 process, prints a table and writes `bench/results/latest.json`.
 
     make bench                       # starts Cassandra and Redis if needed
-    .venv/bin/python bench/run.py --duration 10 --only send_dm,history_recent
+    .venv/bin/python -m bench.run --duration 10 --only send_dm,history_recent
 
 The service runs as a separate `chat-service serve` process started here, with the
 settings below (rate limits raised so that the load is not refused).
@@ -22,13 +22,12 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[0] = str(ROOT)
+from bench import cpu
+from bench.seed import PASSWORD, seed
+from chat_service.infra.migrations import migrate
+from chat_service.infra.settings import Settings, load_settings
 
-from bench import cpu  # noqa: E402
-from bench.seed import PASSWORD, seed  # noqa: E402
-from chat_service.infra.migrations import migrate  # noqa: E402
-from chat_service.infra.settings import Settings, load_settings  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 RESULTS = ROOT / "bench" / "results"
 SERVICE_ENV = {

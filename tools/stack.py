@@ -1,8 +1,8 @@
 """Run a command with Cassandra and Redis available, starting whichever is not running.
 
-    python tools/stack.py run --profile dev  -- chat-service serve
-    python tools/stack.py run --profile test -- pytest
-    python tools/stack.py stop | status
+    python -m tools.stack run --profile dev  -- chat-service serve
+    python -m tools.stack run --profile test -- pytest
+    python -m tools.stack stop | status
 
 A store the settings point at (`CASSANDRA_CONTACT_POINTS`/`CASSANDRA_PORT`, `REDIS_URL`,
 from the environment or `.env`) that already answers is used as it is. Otherwise a local
@@ -24,12 +24,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parents[1]
-# Importable as `tools.*` from the checkout; tools/ itself must not shadow the `cassandra` driver.
-sys.path[0] = str(ROOT)
+from tools.local_cassandra import localcassandra
+from tools.local_redis import localredis
 
-from tools.cassandra import localcassandra  # noqa: E402
-from tools.redis import localredis  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ import pytest
 from chat_service.infra.settings import Settings
 from tests.faults.load import make_users, run_load, stored_ids
 from tests.integration.processes import free_port, services, start_service, stop_service
-from tools.cassandra import localcassandra
-from tools.redis import localredis
+from tools.local_cassandra import localcassandra
+from tools.local_redis import localredis
 
 pytestmark = pytest.mark.faults
 

@@ -7,7 +7,7 @@ from chat_service.app import create_app
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.settings import Settings
 from tests.integration.api import API
-from tools.redis import localredis
+from tools.local_redis import localredis
 
 
 async def test_health_reports_every_store_up(client: TestClient) -> None:

@@ -13,7 +13,7 @@ import pytest
 from chat_service.infra.settings import Settings
 from tests.conftest import unique_name
 from tests.integration.processes import ServiceProcess, free_port, services
-from tools.redis import localredis
+from tools.local_redis import localredis
 
 PASSWORD = "correct horse battery"
 QUEUE_SIZE = 16

@@ -1,7 +1,7 @@
 """A local Redis from Debian's redis-server package.
 
-    python tools/redis/localredis.py ensure-installed
-    python tools/redis/localredis.py start|stop|status [--port 6379] [--dir DIR]
+    python tools/local_redis/localredis.py ensure-installed
+    python tools/local_redis/localredis.py start|stop|status [--port 6379] [--dir DIR]
 
 The server runs in its own session with its pid file, log and append-only file under DIR, so
 its data survives restarts. Standard library only.

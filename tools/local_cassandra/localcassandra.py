@@ -1,9 +1,9 @@
 """A real Apache Cassandra without Docker: jars from Maven Central, one JVM per node.
 
-    python tools/cassandra/localcassandra.py fetch
-    python tools/cassandra/localcassandra.py start [--nodes 1..3] [--base-dir DIR] [--fast]
-    python tools/cassandra/localcassandra.py stop|status [--base-dir DIR] [--node I]
-    python tools/cassandra/localcassandra.py kill|restart --node I [--base-dir DIR]
+    python -m tools.local_cassandra.localcassandra fetch
+    python -m tools.local_cassandra.localcassandra start [--nodes 1..3] [--base-dir DIR] [--fast]
+    python -m tools.local_cassandra.localcassandra stop|status [--base-dir DIR] [--node I]
+    python -m tools.local_cassandra.localcassandra kill|restart --node I [--base-dir DIR]
 
 Node i listens on 127.0.0.i (or 127.0.0.<first-ip + i - 1>, `--first-ip`, so a cluster can
 run beside another node) with the standard ports (storage 7000, CQL 9042), so up to three

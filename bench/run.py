@@ -20,12 +20,11 @@ import sys
 import time
 from pathlib import Path
 
-import aiohttp
-
 from bench import cpu
 from bench.seed import PASSWORD, seed
 from chat_service.infra.migrations import migrate
 from chat_service.infra.settings import Settings, load_settings
+from tools.waiting import http_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,19 +80,6 @@ def machine() -> dict[str, object]:
     }
 
 
-async def wait_ready(url: str) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(300):
-            try:
-                async with session.get(f"{url}/api/v1/ready") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError("the service did not become ready")
-
-
 def wait_until_quiet(busy_below: float = 0.25, quiet_s: int = 3, longest_s: float = 90) -> float:
     """Wait until the machine's CPUs have been mostly idle for `quiet_s` seconds in a row
     (Cassandra flushes and compacts in bursts after a write-heavy scenario), so that each
@@ -125,7 +111,7 @@ def start_service(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
         env=env,
         cwd=ROOT,
     )
-    asyncio.run(wait_ready(f"http://127.0.0.1:{PORT}"))
+    asyncio.run(http_ready(f"http://127.0.0.1:{PORT}"))
     return service
 
 

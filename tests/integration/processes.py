@@ -13,9 +13,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
-
 from chat_service.infra.settings import Settings
+from tools.waiting import http_ready
 
 
 def free_port() -> int:
@@ -69,20 +68,12 @@ async def start_service(
 
 
 async def wait_healthy(service: ServiceProcess, within: float = 60) -> None:
-    deadline = asyncio.get_running_loop().time() + within
-    async with aiohttp.ClientSession() as session:
-        while asyncio.get_running_loop().time() < deadline:
-            if service.process.returncode is not None:
-                tail = service.log.read_text(errors="replace")[-3000:]
-                raise RuntimeError(f"service on :{service.port} exited:\n{tail}")
-            try:
-                async with session.get(f"{service.url}/api/v1/ready") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"service on :{service.port} not ready")
+    def alive() -> None:
+        if service.process.returncode is not None:
+            tail = service.log.read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"service on :{service.port} exited:\n{tail}")
+
+    await http_ready(service.url, within, alive)
 
 
 async def stop_service(service: ServiceProcess) -> None:

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from chat_service.infra.settings import Settings
 from tests.integration.processes import ServiceProcess, start_service, stop_service
+from tools.waiting import wait_until_async
 
 WORKERS = 2
 
@@ -25,12 +26,11 @@ def worker_pids(supervisor: ServiceProcess) -> set[int]:
 
 
 async def wait_for_workers(supervisor: ServiceProcess, count: int) -> set[int]:
-    for _ in range(100):
+    async def all_running() -> set[int] | None:
         pids = worker_pids(supervisor)
-        if len(pids) == count:
-            return pids
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"expected {count} workers, found {worker_pids(supervisor)}")
+        return pids if len(pids) == count else None
+
+    return await wait_until_async(all_running, f"{count} workers", within=10, every=0.1)
 
 
 @pytest.fixture

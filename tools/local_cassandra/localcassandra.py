@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.waiting import NotReady, wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 POM = Path(__file__).with_name("pom.xml")
 CACHE = ROOT / ".cache"
@@ -285,21 +287,25 @@ def _query(address: str, cql: str) -> list[tuple]:
 
 def wait_ready(node: Node, cluster_size: int, deadline: float) -> str:
     """Wait until the node answers CQL (and, in a cluster, sees its peers); its version."""
-    while time.monotonic() < deadline:
+
+    def version() -> str | None:
         if node.pid() is None:
             raise StartError(f"node {node.index} exited during start-up\n{tail_logs(node)}")
-        if _port_open(node.address, CQL_PORT):
-            try:
-                version = _query(node.address, "SELECT release_version FROM system.local")[0][0]
-                peers = _query(node.address, "SELECT peer FROM system.peers")
-            except ImportError:
-                return "unknown (cassandra-driver is not installed)"
-            except Exception:
-                version, peers = None, []
-            if version is not None and len(peers) >= cluster_size - 1:
-                return str(version)
-        time.sleep(1)
-    raise StartError(f"node {node.index} not ready in time\n{tail_logs(node)}")
+        if not _port_open(node.address, CQL_PORT):
+            return None
+        try:
+            release = _query(node.address, "SELECT release_version FROM system.local")[0][0]
+            peers = _query(node.address, "SELECT peer FROM system.peers")
+        except ImportError:
+            return "unknown (cassandra-driver is not installed)"
+        except Exception:
+            return None
+        return str(release) if len(peers) >= cluster_size - 1 else None
+
+    try:
+        return wait_until(version, f"node {node.index}", deadline - time.monotonic(), every=1)
+    except NotReady as exc:
+        raise StartError(f"{exc}\n{tail_logs(node)}") from None
 
 
 def tail_logs(node: Node, lines: int = 40) -> str:

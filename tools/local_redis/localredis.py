@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from tools.waiting import wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DIR = ROOT / ".data" / "dev" / "redis"
 DEFAULT_PORT = 6379
@@ -91,11 +93,13 @@ def start_redis(
             start_new_session=True,
         )  # fmt: skip
     _pid_file(directory).write_text(str(process.pid))
-    deadline = time.monotonic() + timeout
-    while not answers_ping(port):
-        if process.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"redis-server did not start; see {directory / 'redis.log'}")
-        time.sleep(0.05)
+
+    def answers() -> bool | None:
+        if process.poll() is not None:
+            raise RuntimeError(f"redis-server exited; see {directory / 'redis.log'}")
+        return answers_ping(port) or None
+
+    wait_until(answers, f"redis-server on :{port}", timeout, every=0.05)
     print(f"redis: ready on 127.0.0.1:{port} (data in {directory})", flush=True)
     return process.pid
 

@@ -60,10 +60,11 @@ monitoring-check: setup
 	promtool check rules monitoring/prometheus/alerts.yml
 	cd monitoring/prometheus && promtool test rules alerts.test.yml
 
-## lint: ruff, as CI runs it
+## lint: ruff and mypy, as CI runs them
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

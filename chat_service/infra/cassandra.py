@@ -11,7 +11,7 @@ import functools
 import re
 import time
 from collections import namedtuple
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import structlog
@@ -58,15 +58,16 @@ def named_rows(column_names: list[str], rows: list[tuple[Any, ...]]) -> list[Any
     """Rows as named tuples, like the driver's default factory, but with one class per
     column list: the default builds a new namedtuple class for every result, which cost
     more than the rest of a one-row read."""
-    row = _row_class(tuple(column_names))
-    return [row._make(values) for values in rows]
+    make = _row_maker(tuple(column_names))
+    return [make(values) for values in rows]
 
 
 @functools.lru_cache(maxsize=512)
-def _row_class(column_names: tuple[str, ...]) -> type:
+def _row_maker(column_names: tuple[str, ...]) -> Callable[[Iterable[Any]], tuple[Any, ...]]:
     """`[applied]` becomes `applied`, as with the driver's own factory."""
     fields = [re.sub(r"\W", "_", name.strip('[]"')) for name in column_names]
-    return namedtuple("Row", fields, rename=True)  # type: ignore[misc]
+    row = namedtuple("Row", fields, rename=True)  # type: ignore[misc]  # names known at run time
+    return row._make
 
 
 def _cluster(settings: Settings) -> Cluster:

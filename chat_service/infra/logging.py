@@ -35,9 +35,11 @@ def configure_logging(level: str, fmt: str) -> None:
             else structlog.dev.ConsoleRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.BytesLoggerFactory(sys.stdout.buffer)
+        # No file given: each logger writes to the `sys.stdout` of its time, so a stream that
+        # a test captured and closed since is never written to again.
+        logger_factory=structlog.BytesLoggerFactory()
         if json_lines
-        else structlog.PrintLoggerFactory(sys.stdout),
+        else structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=False,  # reconfigurable at run time (tests capture logs)
     )
     _route_standard_logging(level, json_lines)

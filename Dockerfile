@@ -1,26 +1,28 @@
 # syntax=docker/dockerfile:1
-# Build: a virtualenv with the service and its pinned runtime dependencies (pyproject.toml),
-# installed by the same `pip install .` of the project that CI's `make setup` runs (CI adds
-# the dev extras). Run: that virtualenv, the migrations, a non-root user.
+# Build: a virtualenv with exactly the locked runtime dependencies (requirements.lock, every
+# file checked against its hash, as CI's `make setup` installs requirements-dev.lock), then
+# the service's wheel without dependencies of its own. The migrations ship inside the
+# package. Run: that virtualenv, a non-root user. tests/packaging/test_image_path.py runs this
+# path without Docker.
 
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
+COPY pyproject.toml README.md LICENSE ./
 COPY chat_service ./chat_service
-RUN pip install --upgrade pip && pip install .
+RUN pip install --no-deps .
 
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    MIGRATIONS_DIR=/app/migrations \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8000
 RUN useradd --create-home --uid 10001 chat
 COPY --from=build /opt/venv /opt/venv
-COPY migrations /app/migrations
 USER chat
 WORKDIR /app
 EXPOSE 8000

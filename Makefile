@@ -1,35 +1,50 @@
-# Two commands on a fresh machine: `make run` and `make test`. Everything they need is
-# installed here (virtualenv, Python packages, Cassandra from Maven Central, redis-server
-# from apt); nothing is expected to be on the machine beforehand but Python 3.11, Java 17,
-# Maven and apt.
+# Two commands on a fresh machine: `make run` and `make test`. Each installs what it needs
+# and no more: `make run` a virtualenv with the runtime dependencies (requirements.lock),
+# and Cassandra's jars (Maven) and redis-server (apt) only when no Cassandra or Redis
+# answers at the configured address; `make test` adds the dev dependencies
+# (requirements-dev.lock) and the Debian packages the tests drive (prometheus, nginx).
+# `make setup` installs everything, as CI needs for the fault tests.
 
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip --disable-pip-version-check
 STACK := $(PY) -m tools.stack
 PYTEST_ARGS ?=
+LOCK_ARGS := --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock"
 
-.PHONY: setup run test faults fuzz postman bench monitoring-check lint format stop status
+.PHONY: setup run test faults fuzz postman bench monitoring-check lint format lock stop status
 
-$(VENV)/.installed: pyproject.toml
+$(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[dev]'
+
+# Exactly the locked versions, every file checked against its hash; then the project itself
+# (editable, no dependencies of its own to resolve).
+$(VENV)/.installed-run: requirements.lock pyproject.toml | $(PY)
+	$(PIP) install --quiet --require-hashes -r requirements.lock
+	$(PIP) install --quiet --no-deps -e .
 	touch $@
 
-## setup: install the virtualenv, Cassandra's jars, redis-server and prometheus (idempotent)
+$(VENV)/.installed: requirements-dev.lock pyproject.toml | $(PY)
+	$(PIP) install --quiet --require-hashes -r requirements-dev.lock
+	$(PIP) install --quiet --no-deps -e .
+	touch $@
+
+## setup: everything CI needs: dev virtualenv, Cassandra's jars, redis-server, prometheus, nginx
 setup: $(VENV)/.installed
 	$(PY) -m tools.local_cassandra.localcassandra fetch
 	tools/ensure-packages.sh
 
-## run: start Cassandra and Redis (unless already running), migrate, serve on :8000
-run: setup
+## run: start Cassandra and Redis (unless already answering), migrate, serve on :8000
+run: $(VENV)/.installed-run
 	exec $(STACK) run --profile dev -- \
 		bash -c '$(VENV)/bin/chat-service migrate && exec $(VENV)/bin/chat-service serve --port 8000'
 
 ## test: the whole suite against a real Cassandra and Redis (test keyspace and Redis db)
-test: setup
+test: $(VENV)/.installed
+	tools/ensure-packages.sh
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## faults: fault tests under load (Redis down, a node of 3 killed, SIGKILL, Cassandra down)
@@ -37,7 +52,7 @@ faults: setup
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest -m faults tests/faults $(PYTEST_ARGS)
 
 ## fuzz: schemathesis against /api/v1/openapi.json on a real service process
-fuzz: setup
+fuzz: $(VENV)/.installed
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest -m fuzz tests/fuzz $(PYTEST_ARGS)
 
 ## postman: the Postman collection run by newman against a freshly started service
@@ -45,7 +60,7 @@ node_modules/.bin/newman: package.json
 	npm install --no-audit --no-fund --silent
 	touch $@
 
-postman: setup node_modules/.bin/newman
+postman: $(VENV)/.installed node_modules/.bin/newman
 	exec $(STACK) run --profile test -- tools/postman/run.sh
 
 ## bench: the benchmark suite (bench/README.md; wrk from apt); starts Cassandra and Redis if needed
@@ -54,7 +69,8 @@ bench: setup
 	exec $(STACK) run --profile dev -- $(PY) -m bench.run $(BENCH_ARGS)
 
 ## monitoring-check: promtool validates the Prometheus config and rules and unit-tests alerts
-monitoring-check: setup
+monitoring-check: $(VENV)/.installed
+	tools/ensure-packages.sh
 	promtool check config monitoring/prometheus/prometheus.yml
 	promtool check config monitoring/prometheus/prometheus.local.yml
 	promtool check rules monitoring/prometheus/alerts.yml
@@ -69,6 +85,14 @@ lint: $(VENV)/.installed
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## lock: re-resolve requirements-dev.lock and requirements.lock from pyproject.toml (after
+## adding or bumping a dependency there); the runtime lock is kept to the dev lock's versions
+lock: | $(PY)
+	$(PIP) install --quiet uv==0.13.8
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev $(LOCK_ARGS) -o requirements-dev.lock
+	$(VENV)/bin/uv pip compile pyproject.toml -c requirements-dev.lock $(LOCK_ARGS) \
+		-o requirements.lock
 
 ## stop: stop every Cassandra node and Redis server the tooling started
 stop:

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import WSCloseCode, web
 
 from chat_service.api.context import HUB, LIVE, SERVICES
+from chat_service.api.cors import cors_middlewares
 from chat_service.api.errors import error_middleware
 from chat_service.api.hub import Hub, LiveSettings
 from chat_service.api.logging import access_log_middleware
@@ -45,7 +46,12 @@ MAX_BODY_BYTES = 64 * 1024
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[access_log_middleware, metrics_middleware, error_middleware],
+        middlewares=[
+            *cors_middlewares(settings.cors_origins),
+            access_log_middleware,
+            metrics_middleware,
+            error_middleware,
+        ],
         client_max_size=MAX_BODY_BYTES,
     )
     app.cleanup_ctx.append(_services(settings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from functools import partial
 
 import uvloop
 from aiohttp import web
@@ -15,12 +16,29 @@ from chat_service.infra.errors_reporting import configure_error_reporting
 from chat_service.infra.heap import freeze_startup_objects
 from chat_service.infra.logging import configure_logging
 from chat_service.infra.migrations import MigrationError, migrate
-from chat_service.infra.settings import Settings, SettingsError, load_settings
-from chat_service.workers import supervise
+from chat_service.infra.settings import (
+    CassandraSettings,
+    Settings,
+    SettingsError,
+    load_cassandra_settings,
+    load_settings,
+)
+from chat_service.workers import announce_ready, service_version, supervise
+
+SETTINGS_HELP = """\
+Settings come from the environment or a .env file in the working directory; .env.example
+(in the repository) lists every one with its default and meaning. `migrate` reads only the
+CASSANDRA_* settings, MIGRATIONS_DIR and LOG_*."""
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="chat-service", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="chat-service",
+        description=__doc__,
+        epilog=SETTINGS_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {service_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the HTTP and WebSocket API")
     serve.add_argument("--host", help="bind address (default: HTTP_HOST)")
@@ -38,14 +56,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        settings = load_settings()
+        settings = load_cassandra_settings() if args.command == "migrate" else load_settings()
     except SettingsError as exc:
         print(f"chat-service: {exc}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
-    configure_error_reporting(settings)
-    if args.command == "migrate":
+    if not isinstance(settings, Settings):
         return _migrate(settings)
+    configure_error_reporting(settings)
     host, port = args.host or settings.http_host, args.port or settings.http_port
     workers = settings.http_workers if args.workers is None else args.workers
     if workers < 1:
@@ -56,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     return _serve(settings, host, port, reuse_port=args.reuse_port)
 
 
-def _migrate(settings: Settings) -> int:
+def _migrate(settings: CassandraSettings) -> int:
     try:
         applied = asyncio.run(migrate(settings))
     except MigrationError as exc:
@@ -79,12 +97,17 @@ def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool) -> int
             port=port,
             reuse_port=reuse_port or None,
             access_log=None,
-            print=None,
+            # aiohttp calls this once every socket listens: the moment to say so.
+            print=partial(_ready, host, port),
         )
     except (SchemaMissing, StoreUnavailable) as exc:
         print(f"chat-service serve: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _ready(host: str, port: int, _banner: str) -> None:
+    announce_ready(host, port, workers=1)
 
 
 async def _settle_heap(_: web.Application) -> None:

@@ -5,9 +5,11 @@
     python -m tools.stack stop | status
 
 A store the settings point at (`CASSANDRA_CONTACT_POINTS`/`CASSANDRA_PORT`, `REDIS_URL`,
-from the environment or `.env`) that already answers is used as it is. Otherwise a local
-one is started under `.data/<profile>/` and stopped again when the command ends, however it
-ends (Ctrl-C and SIGTERM included). Standard library only.
+from the environment or `.env`) that already answers is used as it is, so nothing needs
+Java or Maven then. Otherwise a local one is started under `.data/<profile>/` (fetching
+Cassandra's jars with Maven, or installing Debian's redis-server, the first time) and
+stopped again when the command ends, however it ends (Ctrl-C and SIGTERM included).
+Standard library only.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ class Profile:
 
 
 PROFILES = {
-    "dev": Profile("dev", {"APP_ENV": "development"}, cassandra_fast=False),
+    # Console log lines for a person at a terminal; production (the image) logs JSON.
+    "dev": Profile(
+        "dev", {"APP_ENV": "development", "LOG_FORMAT": "console"}, cassandra_fast=False
+    ),
     "test": Profile(
         "test",
         {
@@ -87,6 +92,7 @@ def _ensure_cassandra(env: dict[str, str], profile: Profile) -> Callable[[], Non
     if host not in LOCAL_HOSTS or port != 9042:
         raise SystemExit(f"stack: Cassandra at {host}:{port} does not answer")
     base = _data_dir(profile) / "cassandra"
+    localcassandra.fetch()  # Maven and Java are needed only here, when no Cassandra answers
     localcassandra.start_cluster(base, nodes=1, fast=profile.cassandra_fast)
     return lambda: localcassandra.stop_all(base)
 

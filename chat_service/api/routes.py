@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from chat_service.api import accounts, direct_messages, health, live
+from chat_service.api import accounts, direct_messages, docs, health, live
 from chat_service.api import conversations as conv
 from chat_service.api.metrics import metrics_endpoint
 from chat_service.api.openapi import openapi_json
@@ -20,6 +20,8 @@ def setup_routes(app: web.Application) -> None:
     router.add_get(f"{API}/openapi.json", openapi_json)
     router.add_get("/ws", live.websocket)
     router.add_get("/metrics", metrics_endpoint)
+    router.add_get("/docs", docs.page)
+    router.add_get("/docs/{asset}", docs.asset)
 
     router.add_post(f"{API}/auth/register", accounts.register)
     router.add_post(f"{API}/auth/login", accounts.login)

@@ -4,6 +4,11 @@ Concurrent schema changes to one table from two coordinators can leave Cassandra
 table ids for one name, so the runner serialises itself with a lease taken by a lightweight
 transaction. The lease table itself is created with a fixed id, which makes its own
 concurrent creation harmless.
+
+The files ship inside the package (`chat_service/migrations/`, read with importlib.resources,
+so an installed wheel has them wherever it is installed); `MIGRATIONS_DIR` may name another
+directory. Finding no file, or finding afterwards that a table the migrations create is
+missing, is an error: a service started on such a keyspace could not prepare its statements.
 """
 
 from __future__ import annotations
@@ -14,16 +19,21 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
+from importlib import resources
+from importlib.resources.abc import Traversable
 
 import structlog
 
 from chat_service.infra.cassandra import CassandraSession
-from chat_service.infra.settings import Settings
+from chat_service.infra.cql_script import ScriptError, split_statements
+from chat_service.infra.settings import CassandraSettings
 
 log = structlog.get_logger(__name__)
 
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.cql$")
+_TABLE_CHANGE = re.compile(
+    r"^(CREATE|DROP) TABLE (?:IF (?:NOT )?EXISTS )?(?:\w+\.)?\"?(\w+)\"?", re.IGNORECASE
+)
 LEASE_TTL_S = 300
 LEASE_WAIT_S = 600
 
@@ -40,24 +50,36 @@ class Migration:
     checksum: str
 
 
-def split_statements(cql: str) -> tuple[str, ...]:
-    """Split a CQL script on `;`, dropping `--` and `//` comment lines and blank statements."""
-    lines = [line for line in cql.splitlines() if not line.strip().startswith(("--", "//"))]
-    return tuple(" ".join(part.split()) for part in "\n".join(lines).split(";") if part.strip())
+def packaged_migrations() -> Traversable:
+    return resources.files("chat_service.migrations")
 
 
-def load_migrations(directory: Path) -> list[Migration]:
+def load_migrations(source: Traversable) -> list[Migration]:
+    """The migrations in `source` (a directory or the package's), in version order."""
+    try:
+        entries = sorted(
+            (entry for entry in source.iterdir() if entry.name.endswith(".cql")),
+            key=lambda entry: entry.name,
+        )
+    except OSError as exc:
+        raise MigrationError(f"cannot read the migrations in {source}: {exc}") from None
+    if not entries:
+        raise MigrationError(f"no migration files (NNNN_name.cql) in {source}")
     migrations = []
-    for path in sorted(directory.glob("*.cql")):
-        match = _FILE_NAME.match(path.name)
+    for entry in entries:
+        match = _FILE_NAME.match(entry.name)
         if not match:
-            raise MigrationError(f"{path.name}: expected NNNN_name.cql")
-        text = path.read_text(encoding="utf-8")
+            raise MigrationError(f"{entry.name}: expected NNNN_name.cql")
+        text = entry.read_text(encoding="utf-8")
+        try:
+            statements = split_statements(text)
+        except ScriptError as exc:
+            raise MigrationError(f"{entry.name}: {exc}") from None
         migrations.append(
             Migration(
                 version=int(match.group(1)),
                 name=match.group(2),
-                statements=split_statements(text),
+                statements=statements,
                 checksum=hashlib.sha256(text.encode()).hexdigest(),
             )
         )
@@ -67,9 +89,23 @@ def load_migrations(directory: Path) -> list[Migration]:
     return migrations
 
 
-async def migrate(settings: Settings) -> list[int]:
-    """Create the keyspace and apply pending migrations; returns the versions applied now."""
-    migrations = load_migrations(settings.migrations_dir)
+def expected_tables(migrations: list[Migration]) -> set[str]:
+    """The tables that exist once every migration has run (created and not dropped since)."""
+    tables: set[str] = set()
+    for migration in migrations:
+        for statement in migration.statements:
+            match = _TABLE_CHANGE.match(statement)
+            if match and match.group(1).upper() == "CREATE":
+                tables.add(match.group(2).lower())
+            elif match:
+                tables.discard(match.group(2).lower())
+    return tables
+
+
+async def migrate(settings: CassandraSettings) -> list[int]:
+    """Create the keyspace and apply pending migrations; returns the versions applied now.
+    Raises MigrationError when there is nothing to apply from, or a table is missing after."""
+    migrations = load_migrations(settings.migrations_dir or packaged_migrations())
     keyspace = settings.cassandra_keyspace
     db = await CassandraSession.connect(settings, keyspace=None)
     try:
@@ -85,7 +121,9 @@ async def migrate(settings: Settings) -> list[int]:
         )
         await db.wait_for_schema_agreement()
         async with _Lease(db, keyspace):
-            return await _apply_pending(db, keyspace, migrations)
+            applied = await _apply_pending(db, keyspace, migrations)
+        await _require_tables(db, keyspace, expected_tables(migrations))
+        return applied
     finally:
         await db.close()
 
@@ -124,6 +162,19 @@ async def _apply_pending(
         )
         done.append(migration.version)
     return done
+
+
+async def _require_tables(db: CassandraSession, keyspace: str, expected: set[str]) -> None:
+    rows = await db.execute(
+        "SELECT table_name FROM system_schema.tables WHERE keyspace_name = %s", (keyspace,)
+    )
+    missing = expected - {row.table_name for row in rows}
+    if missing:
+        raise MigrationError(
+            f"keyspace {keyspace} lacks tables {', '.join(sorted(missing))} although "
+            "schema_migrations lists their migrations as applied (dropped by hand?); "
+            "the service could not prepare its statements"
+        )
 
 
 class _Lease:

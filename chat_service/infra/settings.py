@@ -1,13 +1,15 @@
 """Typed settings read from the environment and an optional `.env` file.
 
 Every field here is listed with its default in `.env.example`; a test keeps the two in step.
+`CassandraSettings` is what `chat-service migrate` needs (the Cassandra connection, the
+keyspace's replication, logging); `Settings`, for `serve`, adds everything else.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import (
     Field,
@@ -29,25 +31,22 @@ EXAMPLE_SECRETS = frozenset(
 )
 DEVELOPMENT_SECRET = "development-only-secret-" + "x" * 40  # long enough for HS512
 MIN_SECRET_LENGTH = 32
-# The checkout's migrations/; an installed package (the Docker image) sets MIGRATIONS_DIR.
-DEFAULT_MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+
+
+S = TypeVar("S", bound="CassandraSettings")
 
 
 class SettingsError(Exception):
     """A missing or invalid setting; the message is one line naming it."""
 
 
-class Settings(BaseSettings):
+class CassandraSettings(BaseSettings):
+    """The Cassandra connection and keyspace: all that `chat-service migrate` reads."""
+
     model_config = SettingsConfigDict(
         env_file=".env", env_ignore_empty=True, extra="ignore", frozen=True
     )
-
-    app_env: Literal["production", "development", "test"] = "production"
-
-    http_host: str = "0.0.0.0"
-    http_port: int = Field(8000, ge=1, le=65535)
-    http_workers: int = Field(1, ge=1, le=64)
 
     cassandra_contact_points: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1",)
     cassandra_port: int = Field(9042, ge=1, le=65535)
@@ -61,30 +60,10 @@ class Settings(BaseSettings):
     cassandra_consistency: ConsistencyName = "LOCAL_QUORUM"
     cassandra_request_timeout_s: float = Field(5.0, gt=0, le=120)
     cassandra_connect_timeout_s: float = Field(60.0, gt=0)
-    migrations_dir: Path = Field(default_factory=lambda: DEFAULT_MIGRATIONS_DIR)
+    # None (unset or empty): the migrations shipped in the package.
+    migrations_dir: Path | None = None
     cassandra_username: str | None = None
     cassandra_password: SecretStr | None = None
-
-    redis_url: str = "redis://127.0.0.1:6379/0"
-    redis_timeout_s: float = Field(1.0, gt=0, le=30)
-    cache_history_size: int = Field(500, ge=10, le=10_000)
-
-    send_limit_per_minute: int = Field(60, ge=1)
-    send_limit_per_day: int = Field(1000, ge=1)
-    login_failure_limit: int = Field(5, ge=1)
-    login_failure_window_s: int = Field(900, ge=1)
-
-    ws_heartbeat_s: float = Field(30.0, gt=0)
-    ws_idle_timeout_s: float = Field(3600.0, gt=0)
-    ws_queue_size: int = Field(256, ge=1, le=100_000)
-
-    jwt_secret: SecretStr = SecretStr("")
-    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
-    jwt_access_ttl_s: int = Field(24 * 3600, ge=60)
-    jwt_refresh_ttl_s: int = Field(30 * 24 * 3600, ge=60)
-    bcrypt_cost: int = Field(12, ge=4, le=16)
-
-    sentry_dsn: SecretStr | None = None
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "console"] = "json"
@@ -120,6 +99,66 @@ class Settings(BaseSettings):
             raise ValueError("must be a lowercase identifier (letters, digits, _)")
         return value
 
+    @model_validator(mode="after")
+    def _dcs_for_topology_strategy(self) -> CassandraSettings:
+        if self.cassandra_replication_class == "NetworkTopologyStrategy" and not (
+            self.cassandra_replication_dcs
+        ):
+            raise ValueError("CASSANDRA_REPLICATION_DCS is required with NetworkTopologyStrategy")
+        return self
+
+    @property
+    def replication(self) -> dict[str, str | int]:
+        """The keyspace replication map for CREATE KEYSPACE."""
+        if self.cassandra_replication_class == "SimpleStrategy":
+            return {
+                "class": "SimpleStrategy",
+                "replication_factor": self.cassandra_replication_factor,
+            }
+        return {"class": "NetworkTopologyStrategy", **self.cassandra_replication_dcs}
+
+
+class Settings(CassandraSettings):
+    """Everything `chat-service serve` reads."""
+
+    app_env: Literal["production", "development", "test"] = "production"
+
+    http_host: str = "0.0.0.0"
+    http_port: int = Field(8000, ge=1, le=65535)
+    http_workers: int = Field(1, ge=1, le=64)
+    # Origins allowed to call the API from a browser (CORS): comma-separated, or *; empty: none.
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_timeout_s: float = Field(1.0, gt=0, le=30)
+    cache_history_size: int = Field(500, ge=10, le=10_000)
+
+    send_limit_per_minute: int = Field(60, ge=1)
+    send_limit_per_day: int = Field(1000, ge=1)
+    login_failure_limit: int = Field(5, ge=1)
+    login_failure_window_s: int = Field(900, ge=1)
+
+    ws_heartbeat_s: float = Field(30.0, gt=0)
+    ws_idle_timeout_s: float = Field(3600.0, gt=0)
+    ws_queue_size: int = Field(256, ge=1, le=100_000)
+
+    jwt_secret: SecretStr = SecretStr("")
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_access_ttl_s: int = Field(24 * 3600, ge=60)
+    jwt_refresh_ttl_s: int = Field(30 * 24 * 3600, ge=60)
+    bcrypt_cost: int = Field(12, ge=4, le=16)
+
+    sentry_dsn: SecretStr | None = None
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(
+                origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()
+            )
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str) -> str:
@@ -140,29 +179,20 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
         return value
 
-    @model_validator(mode="after")
-    def _dcs_for_topology_strategy(self) -> Settings:
-        if self.cassandra_replication_class == "NetworkTopologyStrategy" and not (
-            self.cassandra_replication_dcs
-        ):
-            raise ValueError("CASSANDRA_REPLICATION_DCS is required with NetworkTopologyStrategy")
-        return self
-
-    @property
-    def replication(self) -> dict[str, str | int]:
-        """The keyspace replication map for CREATE KEYSPACE."""
-        if self.cassandra_replication_class == "SimpleStrategy":
-            return {
-                "class": "SimpleStrategy",
-                "replication_factor": self.cassandra_replication_factor,
-            }
-        return {"class": "NetworkTopologyStrategy", **self.cassandra_replication_dcs}
-
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings, turning pydantic's report into one line that names the setting."""
+    return _load(Settings, overrides)
+
+
+def load_cassandra_settings(**overrides: object) -> CassandraSettings:
+    """The settings `migrate` needs; nothing else is read, so nothing else can be missing."""
+    return _load(CassandraSettings, overrides)
+
+
+def _load(model: type[S], overrides: dict[str, object]) -> S:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return model(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
         message = error["msg"].removeprefix("Value error, ")

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import WSCloseCode, web
 
+from chat_service.api.auth import auth_middleware
 from chat_service.api.context import HUB, LIVE, SERVICES
 from chat_service.api.errors import error_middleware
 from chat_service.api.hub import Hub, LiveSettings
@@ -45,7 +46,7 @@ MAX_BODY_BYTES = 64 * 1024
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[access_log_middleware, metrics_middleware, error_middleware],
+        middlewares=[access_log_middleware, metrics_middleware, error_middleware, auth_middleware],
         client_max_size=MAX_BODY_BYTES,
     )
     app.cleanup_ctx.append(_services(settings))

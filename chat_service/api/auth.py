@@ -36,13 +36,13 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     access = request.app[ACCESS].get(match.route, Access.BEARER)
     if access is not Access.PUBLIC:
-        claims = request.app[SERVICES].accounts.authenticate(_token(request, access))
+        claims = request.app[SERVICES].accounts.authenticate(_token_from(request, access))
         request[CALLER] = claims
         request[USER_ID] = str(claims.user_id)
     return await handler(request)
 
 
-def _token(request: web.Request, access: Access) -> str:
+def _token_from(request: web.Request, access: Access) -> str:
     if access is Access.BEARER_OR_QUERY and "token" in request.query:
         return request.query["token"]
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")

@@ -52,13 +52,13 @@ _PATH_PARSERS: dict[str, Callable[[str], object]] = {
 async def read(request: web.Request, model: type[M]) -> M:
     """The request's input as `model`, or the contract's 404/400/415."""
     path = {name: _PATH_PARSERS[name](request.match_info[name]) for name in model.path}
-    data: dict[str, Any]
+    data: dict[str, Any] = {}
     if issubclass(model, BodyInput):
         data = await json_object(request)
     elif issubclass(model, QueryInput):
-        data = {name: value for name, value in request.query.items() if value != ""}
-    else:
-        data = {}
+        for name, value in request.query.items():
+            if value != "":
+                data.setdefault(name, value)  # a repeated parameter: its first value
     data.update(path)
     try:
         return model.model_validate(data)

@@ -79,18 +79,6 @@ def client_message_id(value: object) -> str | None:
     return value
 
 
-def bounded_int(raw: str | None, field: str, default: int, low: int, high: int) -> int:
-    """A query-string integer within [low, high]; `default` when absent."""
-    if raw is None or raw == "":
-        return default
-    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 9:
-        raise invalid(field, "must be an integer")
-    value = int(raw)
-    if not low <= value <= high:
-        raise invalid(field, f"must be between {low} and {high}")
-    return value
-
-
 GROUP_NAME_MAX = 100
 URL_MAX = 2048
 

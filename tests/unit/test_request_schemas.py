@@ -11,10 +11,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from chat_service.api.openapi import SPEC
 from chat_service.api.schemas.accounts import RegisterRequest
+from chat_service.api.schemas.base import RequestModel
 from chat_service.api.schemas.conversations import (
     CreateGroupRequest,
     EditMessageRequest,
@@ -37,15 +38,15 @@ ANY_JSON = st.one_of(TEXT, st.none(), st.booleans(), st.integers(-3, 3), st.just
 
 
 @functools.cache
-def _validator(model: type[BaseModel]) -> Draft202012Validator:
+def _validator(model: type[RequestModel]) -> Draft202012Validator:
     schema = {**SPEC["components"]["schemas"][model.__name__], "components": SPEC["components"]}
     return Draft202012Validator(schema)
 
 
-def _agree(model: type[BaseModel], body: dict[str, Any]) -> None:
+def _agree(model: type[RequestModel], body: dict[str, Any]) -> None:
     by_schema = _validator(model).is_valid(body)
     try:
-        model.model_validate({**body, **{name: PATH[name] for name in model.path}})  # type: ignore[attr-defined]
+        model.model_validate({**body, **{name: PATH[name] for name in model.path}})
         by_model = True
     except ValidationError:
         by_model = False

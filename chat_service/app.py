@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import WSCloseCode, web
 
+from chat_service.api.auth import auth_middleware
 from chat_service.api.context import HUB, LIVE, SERVICES
 from chat_service.api.cors import cors_middlewares
 from chat_service.api.errors import error_middleware
@@ -51,6 +52,7 @@ def create_app(settings: Settings) -> web.Application:
             access_log_middleware,
             metrics_middleware,
             error_middleware,
+            auth_middleware,
         ],
         client_max_size=MAX_BODY_BYTES,
     )

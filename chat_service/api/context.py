@@ -6,8 +6,11 @@ from aiohttp import web
 
 from chat_service.api.hub import Hub, LiveSettings
 from chat_service.services.container import Services
+from chat_service.services.tokens import AccessClaims
 
 SERVICES = web.AppKey("services", Services)
 USER_ID = web.RequestKey("user_id", str)
+# The authenticated caller, set by `auth.auth_middleware` on every non-public route.
+CALLER = web.RequestKey("caller", AccessClaims)
 HUB = web.AppKey("hub", Hub)
 LIVE = web.AppKey("live", LiveSettings)

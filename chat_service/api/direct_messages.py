@@ -5,39 +5,26 @@ from __future__ import annotations
 from aiohttp import web
 
 from chat_service.api import render
-from chat_service.api.context import SERVICES
+from chat_service.api.context import CALLER, SERVICES
+from chat_service.api.inputs import takes
 from chat_service.api.json import json_response
-from chat_service.api.request import caller, json_body
-from chat_service.domain.ids import parse_timeuuid
-from chat_service.domain.validation import bounded_int, invalid
-
-MAX_PAGE = 1_000_000
+from chat_service.api.schemas.messages import DirectHistoryQuery, SendDirectMessageRequest
 
 
-async def send(request: web.Request) -> web.Response:
-    sender = caller(request).username
-    body = await json_body(request)
+@takes(SendDirectMessageRequest)
+async def send(request: web.Request, body: SendDirectMessageRequest) -> web.Response:
     message = await request.app[SERVICES].direct_messages.send(
-        sender, body.get("recipient"), body.get("content"), body.get("client_message_id")
+        request[CALLER].username, body.recipient, body.content, body.client_message_id
     )
     return json_response(render.message(message), status=201)
 
 
-async def history(request: web.Request) -> web.Response:
-    username = caller(request).username
-    query = request.query
-    limit = bounded_int(query.get("limit"), "limit", default=20, low=1, high=100)
-    page_size = bounded_int(query.get("page_size"), "page_size", default=limit, low=1, high=100)
-    page = bounded_int(query.get("page"), "page", default=1, low=1, high=MAX_PAGE)
-    before = None
-    if query.get("before"):
-        before = parse_timeuuid(query["before"])
-        if before is None:
-            raise invalid("before", "must be a message id (a TIMEUUID) from nextCursor")
+@takes(DirectHistoryQuery)
+async def history(request: web.Request, query: DirectHistoryQuery) -> web.Response:
+    page_size = query.size
     result = await request.app[SERVICES].direct_messages.history(
-        username, page_size, None if before else page, before
+        request[CALLER].username, page_size, query.page_number, query.before
     )
-    total_pages = -(-result.total // page_size)
     return json_response(
         {
             "messages": render.messages_json(result.messages),
@@ -45,7 +32,7 @@ async def history(request: web.Request) -> web.Response:
                 "currentPage": result.page,
                 "pageSize": result.page_size,
                 "totalMessages": result.total,
-                "totalPages": total_pages,
+                "totalPages": -(-result.total // page_size),
                 "nextCursor": str(result.next_cursor) if result.next_cursor else None,
             },
         }

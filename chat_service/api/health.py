@@ -14,11 +14,12 @@ def _state(up: bool) -> str:
 
 
 async def health(request: web.Request) -> web.Response:
-    """200 while the process is alive; `checks` says which stores answer."""
+    """200 while the process is alive, with the reference service's `"Status": "ALIVE"`;
+    `checks` says which stores answer."""
     state = await request.app[SERVICES].health.check()
     return json_response(
         {
-            "Status": "OK" if state.all_up else "DEGRADED",
+            "Status": "ALIVE",
             "HeartBeat": format_ns(now_ns()),
             "Message": "Service is healthy" if state.all_up else "A backing store is down",
             "checks": {"cassandra": _state(state.cassandra), "redis": _state(state.redis)},

@@ -5,27 +5,16 @@ from __future__ import annotations
 import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from chat_service.api.context import HUB, LIVE, SERVICES, USER_ID
+from chat_service.api.context import CALLER, HUB, LIVE
 from chat_service.api.hub import CLOSE_IDLE
-from chat_service.domain.errors import Unauthenticated
 
 _PONG = '{"type": "pong", "data": {}}'
 _ENDED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR)
 
 
-def _token(request: web.Request) -> str:
-    if "token" in request.query:
-        return request.query["token"]
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return token.strip()
-    raise Unauthenticated("A bearer token is required (?token= or Authorization).")
-
-
 async def websocket(request: web.Request) -> web.StreamResponse:
-    """Authenticate, then upgrade; a bad token is refused with 401 before the upgrade."""
-    claims = request.app[SERVICES].accounts.authenticate(_token(request))
-    request[USER_ID] = str(claims.user_id)
+    """Upgrade; `auth.py` has refused a bad token (`?token=` or the header) with 401."""
+    claims = request[CALLER]
     settings = request.app[LIVE]
     ws = web.WebSocketResponse(heartbeat=settings.heartbeat_s, max_msg_size=4096)
     await ws.prepare(request)

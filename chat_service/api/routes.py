@@ -1,4 +1,5 @@
-"""Every route of the service, in one table."""
+"""Every route of the service, in one table, with who may call it: routes need a bearer
+token unless declared `PUBLIC` here (`auth.py` enforces it)."""
 
 from __future__ import annotations
 
@@ -7,54 +8,65 @@ from aiohttp.typedefs import Handler
 
 from chat_service.api import accounts, direct_messages, docs, health, live
 from chat_service.api import conversations as conv
+from chat_service.api.auth import ACCESS, Access
 from chat_service.api.metrics import metrics_endpoint
-from chat_service.api.openapi import openapi_json
+from chat_service.api.openapi import openapi_json, serve
 
 API = "/api/v1"
+PUBLIC, QUERY_TOKEN = Access.PUBLIC, Access.BEARER_OR_QUERY
 
 
 def setup_routes(app: web.Application) -> None:
-    router = app.router
-    router.add_get(f"{API}/health", health.health)
-    router.add_get(f"{API}/ready", health.ready)
-    router.add_get(f"{API}/openapi.json", openapi_json)
-    router.add_get("/ws", live.websocket)
-    router.add_get("/metrics", metrics_endpoint)
-    router.add_get("/docs", docs.page)
-    router.add_get("/docs/{asset}", docs.asset)
+    access: dict[web.AbstractRoute, Access] = {}
+    app[ACCESS] = access
 
-    router.add_post(f"{API}/auth/register", accounts.register)
-    router.add_post(f"{API}/auth/login", accounts.login)
-    router.add_post(f"{API}/auth/refresh", accounts.refresh)
-    router.add_post(f"{API}/auth/logout", accounts.logout)
-    router.add_get(f"{API}/users/me", accounts.me)
-    _collection(router, "GET", f"{API}/users", accounts.search)
+    def add(method: str, path: str, handler: Handler, how: Access = Access.BEARER) -> None:
+        if method == "GET":
+            added = app.router.add_get(path, handler)  # with HEAD, like every other GET
+        else:
+            added = app.router.add_route(method, path, handler)
+        assert added.resource is not None
+        for route in added.resource:  # the GET's HEAD twin too
+            if route.method in (method, "HEAD" if method == "GET" else method):
+                access[route] = how
 
-    router.add_post(f"{API}/messages/send", direct_messages.send)
-    _collection(router, "GET", f"{API}/messages", direct_messages.history)
+    def collection(method: str, path: str, handler: Handler, how: Access = Access.BEARER) -> None:
+        """Collections answer at `/path` and `/path/` alike, without a redirect."""
+        for route in (path, f"{path}/"):
+            add(method, route, handler, how)
+
+    add("GET", f"{API}/health", health.health, PUBLIC)
+    add("GET", f"{API}/ready", health.ready, PUBLIC)
+    add("GET", f"{API}/openapi.json", openapi_json, PUBLIC)
+    add("GET", "/metrics", metrics_endpoint, PUBLIC)
+    add("GET", "/ws", live.websocket, QUERY_TOKEN)
+    add("GET", "/docs", docs.page, PUBLIC)
+    add("GET", "/docs/{asset}", docs.asset, PUBLIC)
+
+    add("POST", f"{API}/auth/register", accounts.register, PUBLIC)
+    add("POST", f"{API}/auth/login", accounts.login, PUBLIC)
+    add("POST", f"{API}/auth/refresh", accounts.refresh, PUBLIC)
+    add("POST", f"{API}/auth/logout", accounts.logout, PUBLIC)
+    add("GET", f"{API}/users/me", accounts.me)
+    collection("GET", f"{API}/users", accounts.search)
+
+    add("POST", f"{API}/messages/send", direct_messages.send)
+    collection("GET", f"{API}/messages", direct_messages.history)
 
     conversations = f"{API}/conversations"
     one = f"{conversations}/{{conversation_id}}"
     message = f"{one}/messages/{{message_id}}"
-    _collection(router, "GET", conversations, conv.list_conversations)
-    _collection(router, "POST", conversations, conv.create)
-    router.add_get(one, conv.get)
-    router.add_post(f"{one}/join", conv.join)
-    _collection(router, "POST", f"{one}/members", conv.add_member)
-    router.add_patch(f"{one}/members/{{username}}", conv.set_role)
-    router.add_delete(f"{one}/members/{{username}}", conv.remove_member)
-    _collection(router, "GET", f"{one}/messages", conv.history)
-    _collection(router, "POST", f"{one}/messages", conv.post_message)
-    router.add_get(message, conv.get_message)
-    router.add_patch(message, conv.edit_message)
-    router.add_delete(message, conv.delete_message)
-    router.add_post(f"{one}/read", conv.mark_read)
-
-
-def _collection(router: web.UrlDispatcher, method: str, path: str, handler: Handler) -> None:
-    """Collections answer at `/path` and `/path/` alike, without a redirect."""
-    for route in (path, f"{path}/"):
-        if method == "GET":
-            router.add_get(route, handler)  # with HEAD, like every other GET
-        else:
-            router.add_route(method, route, handler)
+    collection("GET", conversations, conv.list_conversations)
+    collection("POST", conversations, conv.create)
+    add("GET", one, conv.get)
+    add("POST", f"{one}/join", conv.join)
+    collection("POST", f"{one}/members", conv.add_member)
+    add("PATCH", f"{one}/members/{{username}}", conv.set_role)
+    add("DELETE", f"{one}/members/{{username}}", conv.remove_member)
+    collection("GET", f"{one}/messages", conv.history)
+    collection("POST", f"{one}/messages", conv.post_message)
+    add("GET", message, conv.get_message)
+    add("PATCH", message, conv.edit_message)
+    add("DELETE", message, conv.delete_message)
+    add("POST", f"{one}/read", conv.mark_read)
+    serve(app)  # the spec describes the routes above: keep this last

@@ -1,4 +1,6 @@
-"""Rules for user-supplied values. Each raises `InvalidInput` naming the field."""
+"""The constants of the input rules, shared by the request models (`api/schemas/`, where
+requests are validated, once) and by the checks below, which services still call until
+they take only typed values. Each check raises `InvalidInput` naming the field."""
 
 from __future__ import annotations
 
@@ -10,9 +12,26 @@ from chat_service.domain.errors import InvalidInput
 from chat_service.domain.ids import parse_timeuuid
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]{2,31}$")
+# As clients may send it (either letter case); a JSON Schema / Rust-regex pattern.
+USERNAME_INPUT = r"^[A-Za-z0-9][A-Za-z0-9_.-]{2,31}$"
 PASSWORD_MIN, PASSWORD_MAX = 8, 128
 CONTENT_MAX = 4000
 CLIENT_MESSAGE_ID_MAX = 64
+# One character that is not whitespace in the sense of `str.isspace` (the same set, as a
+# pattern that JSON Schema and pydantic's Rust regex read alike).
+NOT_BLANK = r"[^\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+# A version-1 UUID in the 8-4-4-4-12 form, either letter case (what `parse_timeuuid` takes).
+TIMEUUID_INPUT = (
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-1[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$"
+)
+HTTP_URL = r"^[Hh][Tt][Tt][Pp][Ss]?://[^/?#\s]+"
+QUERY_INT = re.compile(r"-?[0-9]{1,9}")
+ATTACHMENT_TYPES = ("image", "audio", "video", "file")
+MEMBERS_MAX = 256
+USER_PREFIX_MAX = 32
+CONVERSATION_QUERY_MAX = 100
+PAGE_MAX = 1_000_000
+LIMIT_MAX = 100
 
 
 def invalid(field: str, message: str) -> InvalidInput:
@@ -60,18 +79,6 @@ def client_message_id(value: object) -> str | None:
     return value
 
 
-def bounded_int(raw: str | None, field: str, default: int, low: int, high: int) -> int:
-    """A query-string integer within [low, high]; `default` when absent."""
-    if raw is None or raw == "":
-        return default
-    if not raw.isascii() or not raw.lstrip("-").isdigit() or len(raw) > 9:
-        raise invalid(field, "must be an integer")
-    value = int(raw)
-    if not low <= value <= high:
-        raise invalid(field, f"must be between {low} and {high}")
-    return value
-
-
 GROUP_NAME_MAX = 100
 URL_MAX = 2048
 
@@ -85,7 +92,9 @@ def group_name(value: object) -> str:
 
 
 def message_id(value: object, field: str) -> uuid.UUID:
-    """A message id (a TIMEUUID) given in a body or a query string."""
+    """A message id (a TIMEUUID) given in a body or a query string, or already parsed."""
+    if isinstance(value, uuid.UUID):
+        value = str(value)
     parsed = parse_timeuuid(value) if isinstance(value, str) else None
     if parsed is None:
         raise invalid(field, "must be a message id (a TIMEUUID)")

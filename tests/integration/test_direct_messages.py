@@ -39,7 +39,7 @@ async def test_both_participants_see_the_history_newest_first(client: TestClient
         assert [m["id"] for m in body["messages"]] == ids[::-1]
         assert body["pagination"] == {
             "currentPage": 1,
-            "pageSize": 20,
+            "pageSize": 10,  # the reference service's default (contract, second wave)
             "totalMessages": 4,
             "totalPages": 1,
             "nextCursor": None,

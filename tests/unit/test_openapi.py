@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import orjson
 import pytest
 from aiohttp import web
 from openapi_spec_validator import validate
 
+from chat_service.api.inputs import request_model
 from chat_service.api.openapi import SPEC, load_spec
 from chat_service.api.routes import setup_routes
+from chat_service.api.schemas.base import BodyInput, QueryInput
 
 METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -118,6 +121,61 @@ def test_unauthorized_and_limits_carry_their_headers() -> None:
     assert "Retry-After" in responses["RateLimited"]["headers"]
 
 
-def test_the_yaml_is_parsed_once_into_plain_json_values() -> None:
-    assert load_spec() == SPEC
+def test_the_served_spec_is_plain_json_values() -> None:
+    assert orjson.loads(orjson.dumps(SPEC)) == SPEC
     assert all(isinstance(code, str) for _, _, op in _operations() for code in op["responses"])
+
+
+def test_nothing_a_request_carries_is_written_by_hand() -> None:
+    """Bodies and query parameters come from the models, so the YAML must not say them."""
+    written = load_spec()
+    for path, item in written["paths"].items():
+        for method, operation in item.items():
+            if method not in METHODS:
+                continue
+            assert "requestBody" not in operation, (method, path)
+            assert all(p.get("in") != "query" for p in operation.get("parameters", [])), path
+    generated = {name for name in SPEC["components"]["schemas"]} - set(
+        written["components"]["schemas"]
+    )
+    assert {"RegisterRequest", "PostMessageRequest", "AttachmentInput"} <= generated
+
+
+def _models_by_operation() -> dict[tuple[str, str], type]:
+    app = web.Application()
+    setup_routes(app)
+    return {
+        (route.method.lower(), _normalise(route.resource.canonical)): model
+        for route in app.router.routes()
+        if route.resource is not None and (model := request_model(route.handler)) is not None
+    }
+
+
+def test_every_operation_with_a_body_or_a_query_is_described_by_its_model() -> None:
+    models = _models_by_operation()
+    for method, path, operation in _operations():
+        model = models.get((method, _normalise(path)))
+        queries = [p for p in operation.get("parameters", []) if p["in"] == "query"]
+        if "requestBody" in operation:
+            assert model is not None and issubclass(model, BodyInput), (method, path)
+            ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            assert ref.rsplit("/", 1)[1] == model.__name__
+        if queries:
+            assert model is not None and issubclass(model, QueryInput), (method, path)
+            fields = {f.alias or name for name, f in model.model_fields.items()} - set(model.path)
+            assert {p["name"] for p in queries} == fields, (method, path)
+
+
+def test_the_go_client_parameters_are_documented() -> None:
+    parameters = SPEC["paths"]["/api/v1/messages"]["get"]["parameters"]
+    by_name = {p["name"]: p["schema"] for p in parameters}
+    assert (
+        by_name["pageSize"]
+        == by_name["page_size"]
+        == {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 100,
+        }
+    )
+    assert SPEC["components"]["schemas"]["Health"]["properties"]["Status"]["const"] == "ALIVE"

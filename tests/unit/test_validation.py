@@ -1,3 +1,5 @@
+import uuid
+
 import pytest
 
 from chat_service.domain import validation
@@ -41,12 +43,9 @@ def test_invalid_content(content: object) -> None:
         validation.content(content)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [(None, 7), ("", 7), ("1", 1), ("100", 100)])
-def test_bounded_int(raw: str | None, expected: int) -> None:
-    assert validation.bounded_int(raw, "limit", default=7, low=1, high=100) == expected
-
-
-@pytest.mark.parametrize("raw", ["0", "101", "-1", "1.5", "abc", "١٢", "9" * 30])
-def test_bounded_int_refuses(raw: str) -> None:
+def test_message_ids_may_come_parsed() -> None:
+    given = uuid.uuid1()
+    assert validation.message_id(given, "message_id") == given
+    assert validation.message_id(str(given).upper(), "message_id") == given
     with pytest.raises(InvalidInput):
-        validation.bounded_int(raw, "limit", default=7, low=1, high=100)
+        validation.message_id(uuid.uuid4(), "message_id")

@@ -64,6 +64,30 @@ NAMES = (
 CREDS = {"username": "{{user_a}}", "password": "postman-password"}
 
 
+def go_client_paging() -> list[dict[str, Any]]:
+    """The reference service's own parameters: with 7 messages (the one sent above and 6
+    more), `?page=2&pageSize=3` is the 4th to 6th newest, and no parameters mean 10 a page."""
+    sends = [
+        request(f"Send DM {n} of 7", "POST", f"{API}/messages/send", 201,
+                {"recipient": "{{user_b}}", "content": f"message {n}"},
+                tests=test("saved", f"pm.collectionVariables.set('dm_{n}', pm.response.json().id);"))
+        for n in range(2, 8)
+    ]  # fmt: skip
+    newest_4_to_6 = ", ".join(f"pm.collectionVariables.get('dm_{n}')" for n in (4, 3, 2))
+    return [
+        *sends,
+        request("Messages page 2, pageSize 3 (Go client)", "GET", f"{API}/messages/?page=2&pageSize=3", 200,
+                tests=test("messages 4 to 6", "const b = pm.response.json();"
+                           f" pm.expect(b.messages.map(m => m.id)).to.eql([{newest_4_to_6}]);"
+                           " pm.expect(b.pagination.currentPage).to.eql(2); pm.expect(b.pagination.pageSize).to.eql(3);"
+                           " pm.expect(b.pagination.totalMessages).to.eql(7); pm.expect(b.pagination.totalPages).to.eql(3);")),
+        request("Messages default page size (Go client)", "GET", f"{API}/messages/", 200,
+                tests=test("10 a page", "const p = pm.response.json().pagination;"
+                           " pm.expect(p.pageSize).to.eql(10); pm.expect(p.totalPages).to.eql(1);"
+                           " pm.expect(pm.response.json().messages.length).to.eql(7);")),
+    ]  # fmt: skip
+
+
 def items() -> list[dict[str, Any]]:
     def login(user: str, save: str) -> dict[str, Any]:
         return request(
@@ -89,7 +113,8 @@ def items() -> list[dict[str, Any]]:
     return [
         request("Health", "GET", f"{API}/health", 200, token=None,
                 tests=test("reference keys", "const b = pm.response.json();"
-                           " pm.expect(b).to.have.keys('Status', 'HeartBeat', 'Message', 'checks');")),
+                           " pm.expect(b).to.have.keys('Status', 'HeartBeat', 'Message', 'checks');"
+                           " pm.expect(b.Status).to.eql('ALIVE');")),
         request("Ready", "GET", f"{API}/ready", 200, token=None),
         request("OpenAPI", "GET", f"{API}/openapi.json", 200, token=None,
                 tests=test("openapi 3", "pm.expect(pm.response.json().openapi).to.match(/^3\\./);")),
@@ -133,6 +158,7 @@ def items() -> list[dict[str, Any]]:
         request("Messages by cursor", "GET", f"{API}/messages/?limit=1&before={{{{dm_id}}}}", 200,
                 tests=test("older page empty", "pm.expect(pm.response.json().messages).to.eql([]);")),
         request("Messages bad page: 400", "GET", f"{API}/messages?page=0", 400),
+        *go_client_paging(),
         request("Conversations", "GET", f"{API}/conversations?limit=10", 200,
                 tests=test("direct listed", "const c = pm.response.json().conversations; pm.expect(c[0].id).to.eql(pm.collectionVariables.get('dm_conversation')); pm.expect(c[0]).to.have.property('unread_count');")),
         request("Create private group", "POST", f"{API}/conversations", 201, {"name": "Postman", "members": ["{{user_b}}"], "is_private": True},

@@ -45,9 +45,7 @@ async def list_conversations(request: web.Request) -> web.Response:
     q = query.get("q", "")
     if len(q) > 100:
         raise invalid("q", "must be at most 100 characters")
-    items, next_cursor = await request.app[SERVICES].conversations.list(
-        me, limit, query.get("cursor"), q
-    )
+    items, next_cursor = await request.app[SERVICES].inbox.list(me, limit, query.get("cursor"), q)
     return json_response(
         {"conversations": [render.summary(item) for item in items], "next_cursor": next_cursor}
     )
@@ -56,7 +54,7 @@ async def list_conversations(request: web.Request) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     me = caller(request).username
     body = await json_body(request)
-    detail = await request.app[SERVICES].conversations.create_group(
+    detail = await request.app[SERVICES].membership.create_group(
         me, body.get("name"), body.get("members", []), body.get("is_private", False)
     )
     return json_response(render.conversation(detail.conversation, detail.members), status=201)
@@ -64,20 +62,20 @@ async def create(request: web.Request) -> web.Response:
 
 async def get(request: web.Request) -> web.Response:
     me = caller(request).username
-    detail = await request.app[SERVICES].conversations.detail(me, _conversation_id(request))
+    detail = await request.app[SERVICES].membership.detail(me, _conversation_id(request))
     return json_response(render.conversation(detail.conversation, detail.members))
 
 
 async def join(request: web.Request) -> web.Response:
     me = caller(request).username
-    await request.app[SERVICES].conversations.join(me, _conversation_id(request))
+    await request.app[SERVICES].membership.join(me, _conversation_id(request))
     return web.Response(status=204)
 
 
 async def add_member(request: web.Request) -> web.Response:
     me = caller(request).username
     body = await json_body(request)
-    member = await request.app[SERVICES].conversations.add_member(
+    member = await request.app[SERVICES].membership.add_member(
         me, _conversation_id(request), body.get("username")
     )
     return json_response(render.member(member), status=201)
@@ -86,7 +84,7 @@ async def add_member(request: web.Request) -> web.Response:
 async def set_role(request: web.Request) -> web.Response:
     me = caller(request).username
     body = await json_body(request)
-    member = await request.app[SERVICES].conversations.set_role(
+    member = await request.app[SERVICES].membership.set_role(
         me, _conversation_id(request), request.match_info["username"], body.get("role")
     )
     return json_response(render.member(member))
@@ -94,7 +92,7 @@ async def set_role(request: web.Request) -> web.Response:
 
 async def remove_member(request: web.Request) -> web.Response:
     me = caller(request).username
-    await request.app[SERVICES].conversations.remove_member(
+    await request.app[SERVICES].membership.remove_member(
         me, _conversation_id(request), request.match_info["username"]
     )
     return web.Response(status=204)
@@ -108,7 +106,7 @@ async def history(request: web.Request) -> web.Response:
     anchors = {name: _optional_id(request, name) for name in ("before", "after", "around")}
     if sum(value is not None for value in anchors.values()) > 1:
         raise invalid("before", "use at most one of before, after and around")
-    page = await request.app[SERVICES].conversations.history(me, conversation_id, limit, **anchors)
+    page = await request.app[SERVICES].history.history(me, conversation_id, limit, **anchors)
     return json_response(
         {
             "messages": render.messages_json(page.messages),
@@ -119,7 +117,7 @@ async def history(request: web.Request) -> web.Response:
 
 async def get_message(request: web.Request) -> web.Response:
     me = caller(request).username
-    message = await request.app[SERVICES].conversations.message(
+    message = await request.app[SERVICES].history.message(
         me, _conversation_id(request), _message_id(request)
     )
     return json_response(render.message(message))
@@ -129,7 +127,7 @@ async def post_message(request: web.Request) -> web.Response:
     me = caller(request).username
     conversation_id = _conversation_id(request)
     body = await json_body(request)
-    message = await request.app[SERVICES].conversations.post(
+    message = await request.app[SERVICES].messages.post(
         me,
         conversation_id,
         body.get("content"),
@@ -143,7 +141,7 @@ async def edit_message(request: web.Request) -> web.Response:
     me = caller(request).username
     conversation_id, message = _conversation_id(request), _message_id(request)
     body = await json_body(request)
-    edited = await request.app[SERVICES].conversations.edit(
+    edited = await request.app[SERVICES].messages.edit(
         me, conversation_id, message, body.get("content")
     )
     return json_response(render.message(edited))
@@ -151,9 +149,7 @@ async def edit_message(request: web.Request) -> web.Response:
 
 async def delete_message(request: web.Request) -> web.Response:
     me = caller(request).username
-    await request.app[SERVICES].conversations.delete(
-        me, _conversation_id(request), _message_id(request)
-    )
+    await request.app[SERVICES].messages.delete(me, _conversation_id(request), _message_id(request))
     return web.Response(status=204)
 
 
@@ -161,5 +157,5 @@ async def mark_read(request: web.Request) -> web.Response:
     me = caller(request).username
     conversation_id = _conversation_id(request)
     body = await json_body(request)
-    await request.app[SERVICES].conversations.mark_read(me, conversation_id, body.get("message_id"))
+    await request.app[SERVICES].read_markers.mark_read(me, conversation_id, body.get("message_id"))
     return web.Response(status=204)

@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 STACK := $(PY) -m tools.stack
 PYTEST_ARGS ?=
 
-.PHONY: setup run test faults fuzz postman bench monitoring-check lint format stop status
+.PHONY: setup run test unit faults fuzz postman bench monitoring-check lint format stop status
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ run: setup
 ## test: the whole suite against a real Cassandra and Redis (test keyspace and Redis db)
 test: setup
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## unit: the unit tests alone, on fakes: seconds, no Cassandra or Redis needed
+unit: $(VENV)/.installed
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit $(PYTEST_ARGS)
 
 ## faults: fault tests under load (Redis down, a node of 3 killed, SIGKILL, Cassandra down)
 faults: setup

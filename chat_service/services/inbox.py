@@ -7,9 +7,8 @@ import asyncio
 
 from chat_service.domain.cursors import InboxCursor
 from chat_service.domain.ids import epoch_ns
-from chat_service.domain.models import ConversationSummary
+from chat_service.domain.models import ConversationSummary, UserConversation
 from chat_service.domain.timelines import Timeline
-from chat_service.repos.conversations import UserConversation
 from chat_service.services.ports import ConversationStore, TimelineReader
 
 UNREAD_CAP = 1000

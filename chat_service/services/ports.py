@@ -8,9 +8,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from chat_service.domain.models import Conversation, Member, Message, Role, User
+from chat_service.domain.models import Conversation, Member, Message, Role, User, UserConversation
 from chat_service.domain.timelines import Direction, NumberedPage, Timeline, TimelinePage
-from chat_service.repos.conversations import UserConversation
 from chat_service.services.messaging import Draft, EventPublisher, Target
 
 __all__ = [

@@ -15,9 +15,9 @@ from chat_service.domain.models import (
     Message,
     Role,
     User,
+    UserConversation,
 )
 from chat_service.domain.timelines import Timeline
-from chat_service.repos.conversations import UserConversation
 
 Statement = Callable[[], None]
 

@@ -10,10 +10,9 @@ from chat_service.domain.clock import to_millis
 from chat_service.domain.cursors import UserSearchCursor
 from chat_service.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chat_service.domain.models import TokenPair, User, UserCredentials
-from chat_service.repos.refresh_tokens import RefreshTokenRepository
-from chat_service.repos.users import UserRepository
 from chat_service.services.limits import Limits
 from chat_service.services.passwords import PasswordHasher
+from chat_service.services.ports import RefreshTokens, UserAccounts
 from chat_service.services.tokens import (
     AccessClaims,
     TokenIssuer,
@@ -27,8 +26,8 @@ _BAD_CREDENTIALS = "The username or password is incorrect."
 class AccountService:
     def __init__(
         self,
-        users: UserRepository,
-        refresh_tokens: RefreshTokenRepository,
+        users: UserAccounts,
+        refresh_tokens: RefreshTokens,
         hasher: PasswordHasher,
         issuer: TokenIssuer,
         limits: Limits,

@@ -1,6 +1,6 @@
-"""The ports the conversation services use: what they need of the stores, the read API,
-the writer, the rate limits and the bus. `app.py` plugs in the real ones; the unit tests
-plug in the in-memory fakes of `tests/unit/fakes/`."""
+"""The ports the services use: what they need of the stores, the read API, the writer,
+the rate limits and the bus. `app.py` plugs in the real ones; the unit tests plug in the
+in-memory fakes of `tests/unit/fakes/`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from chat_service.domain.models import Conversation, Member, Message, Role, User, UserConversation
+from chat_service.domain.models import (
+    Conversation,
+    Member,
+    Message,
+    Role,
+    User,
+    UserConversation,
+    UserCredentials,
+)
 from chat_service.domain.timelines import Direction, NumberedPage, Timeline, TimelinePage
 from chat_service.services.messaging import Draft, EventPublisher, Target
 
@@ -16,14 +24,30 @@ __all__ = [
     "ConversationStore",
     "EventPublisher",
     "MessagePoster",
+    "RefreshTokens",
     "SendLimits",
     "TimelineReader",
+    "UserAccounts",
     "UserLookup",
 ]
 
 
 class UserLookup(Protocol):
     async def by_username(self, username: str) -> User | None: ...
+
+
+class UserAccounts(UserLookup, Protocol):
+    async def insert(self, credentials: UserCredentials) -> bool: ...
+    async def credentials(self, username: str) -> UserCredentials | None: ...
+    async def by_id(self, user_id: uuid.UUID) -> User | None: ...
+    async def search(self, prefix: str, after: str, limit: int) -> list[tuple[uuid.UUID, str]]: ...
+
+
+class RefreshTokens(Protocol):
+    async def insert(
+        self, digest: bytes, user_id: uuid.UUID, username: str, ttl_s: int
+    ) -> None: ...
+    async def spend(self, digest: bytes) -> tuple[uuid.UUID, str] | None: ...
 
 
 class ConversationStore(Protocol):

@@ -11,22 +11,40 @@ from typing import NamedTuple
 from chat_service.domain.models import Message
 
 
-class TimelineKind(StrEnum):
-    CONVERSATION = "conversation"
-    DIRECT_MESSAGES = "direct_messages"  # every direct message a user sent or received
+class Timeline:
+    """A history: a conversation's (`ConversationTimeline`), or every direct message one
+    user sent or received (`DirectMessagesTimeline`). A plain slotted class, made on every
+    history request: cheaper than a named tuple or a dataclass."""
+
+    __slots__ = ("owner",)
+
+    def __init__(self, owner: uuid.UUID | str) -> None:
+        self.owner = owner
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.owner == self.owner  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.owner))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.owner!r})"
 
 
-class Timeline(NamedTuple):
-    kind: TimelineKind
-    owner: uuid.UUID | str  # the conversation id, or the username
+class ConversationTimeline(Timeline):
+    __slots__ = ()
+    owner: uuid.UUID
 
-    @classmethod
-    def conversation(cls, conversation_id: uuid.UUID) -> Timeline:
-        return cls(TimelineKind.CONVERSATION, conversation_id)
+    def __init__(self, conversation_id: uuid.UUID) -> None:
+        self.owner = conversation_id
 
-    @classmethod
-    def direct_messages(cls, username: str) -> Timeline:
-        return cls(TimelineKind.DIRECT_MESSAGES, username)
+
+class DirectMessagesTimeline(Timeline):
+    __slots__ = ()
+    owner: str
+
+    def __init__(self, username: str) -> None:
+        self.owner = username
 
 
 class Direction(StrEnum):

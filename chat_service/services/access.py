@@ -9,7 +9,7 @@ import uuid
 
 from chat_service.domain.errors import NotFound
 from chat_service.domain.models import Conversation, ConversationType, Member, Message
-from chat_service.domain.timelines import Timeline
+from chat_service.domain.timelines import ConversationTimeline
 from chat_service.services.membership import MemberCache
 from chat_service.services.messaging import Target
 from chat_service.services.ports import ConversationStore, TimelineReader
@@ -59,7 +59,7 @@ class ConversationAccess:
         return member
 
     async def message_or_404(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message:
-        message = await self._timelines.message(Timeline.conversation(conversation_id), message_id)
+        message = await self._timelines.message(ConversationTimeline(conversation_id), message_id)
         if message is None:
             raise NotFound("The message does not exist.", code="message_not_found")
         return message

@@ -9,7 +9,7 @@ from chat_service.domain import validation
 from chat_service.domain.errors import InvalidInput, NotFound
 from chat_service.domain.ids import direct_conversation_id
 from chat_service.domain.models import ConversationType, Message
-from chat_service.domain.timelines import NumberedPage, Timeline
+from chat_service.domain.timelines import DirectMessagesTimeline, NumberedPage
 from chat_service.services.messaging import Draft, Target
 from chat_service.services.ports import MessagePoster, SendLimits, TimelineReader, UserLookup
 
@@ -55,7 +55,7 @@ class DirectMessageService:
         """One page of the caller's direct messages, newest first, with the total."""
         position = before if before is not None else page or 1
         return await self._timelines.numbered_page(
-            Timeline.direct_messages(username), position, page_size
+            DirectMessagesTimeline(username), position, page_size
         )
 
     async def _user_exists(self, username: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 
 from chat_service.domain.models import Message
-from chat_service.domain.timelines import Direction, Timeline, TimelinePage
+from chat_service.domain.timelines import ConversationTimeline, Direction, TimelinePage
 from chat_service.services.access import ConversationAccess
 from chat_service.services.ports import TimelineReader
 
@@ -26,7 +26,7 @@ class HistoryService:
     ) -> TimelinePage:
         """Newest first; at most one of `before`, `after` and `around` (message ids)."""
         await self._access.require_member(caller, conversation_id)
-        timeline = Timeline.conversation(conversation_id)
+        timeline = ConversationTimeline(conversation_id)
         if around is not None:
             return await self._timelines.page(timeline, around, Direction.AROUND, limit)
         if after is not None:

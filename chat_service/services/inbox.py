@@ -8,7 +8,7 @@ import asyncio
 from chat_service.domain.cursors import InboxCursor
 from chat_service.domain.ids import epoch_ns
 from chat_service.domain.models import ConversationSummary, UserConversation
-from chat_service.domain.timelines import Timeline
+from chat_service.domain.timelines import ConversationTimeline
 from chat_service.services.ports import ConversationStore, TimelineReader
 
 UNREAD_CAP = 1000
@@ -43,7 +43,7 @@ class InboxService:
         last = None
         unread = 0
         if row.last_activity_id is not None:
-            timeline = Timeline.conversation(row.conversation_id)
+            timeline = ConversationTimeline(row.conversation_id)
             last, unread = await asyncio.gather(
                 self._timelines.message(timeline, row.last_activity_id),
                 self._timelines.count_unread(

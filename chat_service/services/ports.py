@@ -5,7 +5,7 @@ in-memory fakes of `tests/unit/fakes/`."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any, Protocol
 
 from chat_service.domain.models import (
@@ -68,9 +68,9 @@ class ConversationStore(Protocol):
 class TimelineReader(Protocol):
     """The one timeline read API (`repos/timeline_pages.py`)."""
 
-    async def page(
+    def page(
         self, timeline: Timeline, cursor: uuid.UUID | None, direction: Direction, limit: int
-    ) -> TimelinePage: ...
+    ) -> Awaitable[TimelinePage]: ...
     async def numbered_page(
         self, timeline: Timeline, position: int | uuid.UUID, size: int
     ) -> NumberedPage: ...

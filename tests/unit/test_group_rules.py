@@ -7,7 +7,7 @@ import pytest
 from chat_service.domain.errors import Conflict, Forbidden, NotFound
 from chat_service.domain.events import EventType
 from chat_service.domain.models import ConversationType, MessageKind, Role
-from chat_service.domain.timelines import Timeline
+from chat_service.domain.timelines import ConversationTimeline
 from tests.unit.fakes.world import World, world
 
 
@@ -43,7 +43,7 @@ async def test_only_admins_add_members() -> None:
         await w.membership.add_member("ann", room, "cyd")
     joined = w.events.of_type(EventType.MEMBER_JOINED)
     assert [e.username for e in joined] == ["cyd"] and "cyd" in joined[0].recipients
-    history = w.history.newest_first(Timeline.conversation(room))
+    history = w.history.newest_first(ConversationTimeline(room))
     assert [(m.kind, m.sender) for m in history] == [(MessageKind.MEMBER_JOINED, "cyd")]
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from chat_service.domain.errors import Conflict, Forbidden, InvalidInput, RateLimited
 from chat_service.domain.events import EventType
-from chat_service.domain.timelines import Timeline
+from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline
 from tests.unit.fakes.world import World, world
 
 
@@ -20,9 +20,9 @@ async def test_the_sender_deletes_and_the_text_is_gone_from_every_copy() -> None
     sent = await w.direct_messages.send("bob", "ann", "oops", None)
     await w.messages.delete("bob", sent.conversation_id, sent.id)
     for timeline in (
-        Timeline.conversation(sent.conversation_id),
-        Timeline.direct_messages("ann"),
-        Timeline.direct_messages("bob"),
+        ConversationTimeline(sent.conversation_id),
+        DirectMessagesTimeline("ann"),
+        DirectMessagesTimeline("bob"),
     ):
         (copy,) = w.history.newest_first(timeline)
         assert copy.deleted and copy.content is None
@@ -78,7 +78,7 @@ async def test_system_events_are_not_editable() -> None:
     w = world("ann", "bob")
     room = await _room(w)
     await w.membership.join("bob", room)
-    (joined,) = w.history.newest_first(Timeline.conversation(room))
+    (joined,) = w.history.newest_first(ConversationTimeline(room))
     with pytest.raises(Forbidden):
         await w.messages.edit("bob", room, joined.id, "hello")
 
@@ -89,7 +89,7 @@ async def test_a_retried_client_message_id_returns_the_stored_message() -> None:
     first = await w.messages.post("ann", room, "once", "key-1", None)
     again = await w.messages.post("ann", room, "once", "key-1", None)
     assert again == first
-    assert len(w.history.newest_first(Timeline.conversation(room))) == 1
+    assert len(w.history.newest_first(ConversationTimeline(room))) == 1
     assert len(w.events.of_type(EventType.MESSAGE_CREATED)) == 1
     other = await w.messages.post("bob", room, "once", "key-1", None)  # keys are per sender
     assert other.id != first.id

@@ -10,7 +10,7 @@ import pytest
 from chat_service.domain.errors import NotFound
 from chat_service.domain.ids import NS_PER_DAY, TimeUuidFactory
 from chat_service.domain.models import Message
-from chat_service.domain.timelines import Direction, Timeline
+from chat_service.domain.timelines import ConversationTimeline, Direction, DirectMessagesTimeline
 from chat_service.repos.cache.timelines import conversation_timeline, user_timeline
 from chat_service.repos.timeline_pages import TimelinePages
 from tests.unit.fakes.pages import FakeHistoryStore, FakePageCache
@@ -51,7 +51,7 @@ def _ids_of(messages: list[Message]) -> list[uuid.UUID]:
 async def test_a_cached_first_page_is_the_caches_own_list_and_reads_no_cassandra() -> None:
     messages = _history(20)
     pages, _, store, _ = _setup(messages)
-    page = await pages.page(Timeline.conversation(ROOM), None, Direction.BEFORE, 5)
+    page = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 5)
     assert _ids_of(page.messages) == _ids_of(messages[::-1][:5])
     assert page.next_cursor == messages[-5].id
     assert type(page.messages).__name__ == "SharedMessages"
@@ -61,7 +61,7 @@ async def test_a_cached_first_page_is_the_caches_own_list_and_reads_no_cassandra
 async def test_an_absent_timeline_is_filled_then_served_from_the_cache() -> None:
     messages = _history(12)
     pages, cache, store, _ = _setup(messages, cached=False)
-    page = await pages.page(Timeline.conversation(ROOM), None, Direction.BEFORE, 50)
+    page = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 50)
     assert _ids_of(page.messages) == _ids_of(messages[::-1]) and page.next_cursor is None
     assert cache.fills == 1 and store.reads["newest"] == 1  # the fill's read only
 
@@ -69,7 +69,7 @@ async def test_an_absent_timeline_is_filled_then_served_from_the_cache() -> None
 async def test_a_full_cache_answers_the_pages_it_holds_whole() -> None:
     messages = _history(20)
     pages, _, store, _ = _setup(messages, max_len=5)
-    timeline = Timeline.conversation(ROOM)
+    timeline = ConversationTimeline(ROOM)
     first = await pages.page(timeline, None, Direction.BEFORE, 3)
     newer = await pages.page(timeline, messages[16].id, Direction.AFTER, 2)
     assert _ids_of(first.messages) == _ids_of(messages[17:][::-1])
@@ -87,7 +87,7 @@ async def test_before_pages_cover_the_history_exactly(max_len: int, limit: int) 
     pages, _, store, _ = _setup(messages, max_len=max_len)
     seen, cursor = [], None
     while True:
-        page = await pages.page(Timeline.conversation(ROOM), cursor, Direction.BEFORE, limit)
+        page = await pages.page(ConversationTimeline(ROOM), cursor, Direction.BEFORE, limit)
         seen += _ids_of(page.messages)
         cursor = page.next_cursor
         if cursor is None:
@@ -102,7 +102,7 @@ async def test_after_pages_catch_up_exactly_newest_first(max_len: int) -> None:
     pages, _, store, _ = _setup(messages, max_len=max_len)
     seen, cursor = [], messages[2].id
     while cursor is not None:
-        page = await pages.page(Timeline.conversation(ROOM), cursor, Direction.AFTER, 4)
+        page = await pages.page(ConversationTimeline(ROOM), cursor, Direction.AFTER, 4)
         oldest_first = page.messages[::-1]
         seen += _ids_of(oldest_first)
         cursor = page.next_cursor
@@ -114,18 +114,18 @@ async def test_after_pages_catch_up_exactly_newest_first(max_len: int) -> None:
 async def test_around_answers_both_sides_of_the_anchor() -> None:
     messages = _history(20)
     pages, _, _, _ = _setup(messages)
-    page = await pages.page(Timeline.conversation(ROOM), messages[10].id, Direction.AROUND, 5)
+    page = await pages.page(ConversationTimeline(ROOM), messages[10].id, Direction.AROUND, 5)
     assert _ids_of(page.messages) == _ids_of(messages[8:13][::-1])
     assert page.next_cursor == messages[8].id
     with pytest.raises(NotFound):
-        await pages.page(Timeline.conversation(ROOM), _ids.new(), Direction.AROUND, 5)
+        await pages.page(ConversationTimeline(ROOM), _ids.new(), Direction.AROUND, 5)
 
 
 @pytest.mark.parametrize("max_len", [5, 500])
 async def test_numbered_pages_cover_the_history_with_its_total(max_len: int) -> None:
     messages = _history(45)
     pages, _, _, users = _setup(messages, max_len=max_len)
-    timeline = Timeline.direct_messages("ann")
+    timeline = DirectMessagesTimeline("ann")
     seen = []
     for number in range(1, 7):
         page = await pages.numbered_page(timeline, number, 8)
@@ -142,7 +142,7 @@ async def test_numbered_pages_cover_the_history_with_its_total(max_len: int) -> 
 async def test_a_remembered_total_spares_the_counters() -> None:
     messages = _history(10)
     pages, cache, _, users = _setup(messages)
-    timeline = Timeline.direct_messages("ann")
+    timeline = DirectMessagesTimeline("ann")
     first = await pages.numbered_page(timeline, 1, 5)
     counted = users.reads["bucket_counts"]
     again = await pages.numbered_page(timeline, 1, 5)
@@ -153,7 +153,7 @@ async def test_a_remembered_total_spares_the_counters() -> None:
 async def test_unread_counts_cost_nothing_when_the_marker_is_at_the_last_message() -> None:
     messages = _history(10)
     pages, _, store, _ = _setup(messages)
-    timeline = Timeline.conversation(ROOM)
+    timeline = ConversationTimeline(ROOM)
     newest = messages[-1].id
     assert await pages.count_unread(timeline, newest, newest, "ann", 1000) == 0
     assert store.reads["count_unread"] == 0

@@ -17,7 +17,7 @@ from chat_service.domain.models import (
     User,
     UserConversation,
 )
-from chat_service.domain.timelines import Timeline
+from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
 
 Statement = Callable[[], None]
 
@@ -147,7 +147,7 @@ class FakeHistory:
 
     async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
         """What the writer reads (as `MessageRepository.conversations.get`)."""
-        return self.timelines.get(Timeline.conversation(conversation_id), {}).get(message_id)
+        return self.timelines.get(ConversationTimeline(conversation_id), {}).get(message_id)
 
 
 class FakeMessages:
@@ -191,8 +191,8 @@ class FakeMessages:
 
 def _copies(message: Message, user_copies: Sequence[str]) -> list[Timeline]:
     return [
-        Timeline.conversation(message.conversation_id),
-        *(Timeline.direct_messages(person) for person in user_copies),
+        ConversationTimeline(message.conversation_id),
+        *(DirectMessagesTimeline(person) for person in user_copies),
     ]
 
 

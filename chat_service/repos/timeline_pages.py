@@ -79,13 +79,13 @@ class TimelinePages:
         store, key_of = self._sources[type(timeline)]
         key = key_of(owner)
         cache = self._cache
-        before = None if isinstance(position, int) else position
+        number, before = (position, None) if isinstance(position, int) else (None, position)
         offset = 0
         cached: CachedPage | None = None
         if before is not None:
             cached = await cache.before(key, before, size)
-        else:
-            offset = (position - 1) * size  # type: ignore[operator]
+        elif number is not None:
+            offset = (number - 1) * size
             if offset + size < cache.max_len:
                 cached = await cache.newest(key, offset, size)
                 if cached is None:
@@ -107,7 +107,7 @@ class TimelinePages:
             total = await self._total(store, key, owner, cached, counts)
         return NumberedPage(
             messages=messages,
-            page=None if before is not None else position,  # type: ignore[arg-type]
+            page=number,
             page_size=size,
             total=total,
             next_cursor=messages[-1].id if more and messages else None,

@@ -15,7 +15,7 @@ PYTEST_ARGS ?=
 LOCK_ARGS := --universal --python-version 3.11 --generate-hashes --quiet \
 	--custom-compile-command "make lock"
 
-.PHONY: setup run test faults fuzz postman bench monitoring-check lint format lock stop status
+.PHONY: setup run test unit faults fuzz postman bench monitoring-check lint format lock stop status
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ run: $(VENV)/.installed-run
 test: $(VENV)/.installed
 	tools/ensure-packages.sh
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## unit: the unit tests alone, on fakes: seconds, no Cassandra or Redis needed
+unit: $(VENV)/.installed
+	$(VENV)/bin/pytest -q -p no:cacheprovider tests/unit $(PYTEST_ARGS)
 
 ## faults: fault tests under load (Redis down, a node of 3 killed, SIGKILL, Cassandra down)
 faults: setup

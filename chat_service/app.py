@@ -30,16 +30,22 @@ from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.health import StoreProbes
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
+from chat_service.repos.timeline_pages import TimelinePages
 from chat_service.repos.users import UserRepository
+from chat_service.services.access import ConversationAccess
 from chat_service.services.accounts import AccountService
 from chat_service.services.container import Services
-from chat_service.services.conversations import ConversationService
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.health import HealthService
+from chat_service.services.history import HistoryService
+from chat_service.services.inbox import InboxService
 from chat_service.services.limits import Limits, LimitSettings
+from chat_service.services.members import MembershipService
 from chat_service.services.membership import MemberCache
+from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
+from chat_service.services.read_markers import ReadMarkerService
 from chat_service.services.tokens import TokenIssuer
 
 MAX_BODY_BYTES = 64 * 1024
@@ -88,6 +94,8 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             cache = TimelineCache(redis, max_len=settings.cache_history_size)
             writer = MessageWriter(messages, conversations, cache, bus, TimeUuidFactory())
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
+            timelines = TimelinePages(cache, messages.conversations, messages.users)
+            access = ConversationAccess(conversations, timelines, members)
             app[SERVICES] = Services(
                 health=HealthService(StoreProbes(db, redis)),
                 accounts=AccountService(
@@ -103,18 +111,14 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     refresh_ttl_s=settings.jwt_refresh_ttl_s,
                     clock_ns=now_ns,
                 ),
-                direct_messages=DirectMessageService(users, messages, cache, writer, limits),
-                conversations=ConversationService(
-                    users,
-                    conversations,
-                    messages,
-                    cache,
-                    writer,
-                    bus,
-                    limits,
-                    members,
-                    clock_ns=now_ns,
+                direct_messages=DirectMessageService(users, timelines, writer, limits),
+                membership=MembershipService(
+                    users, conversations, access, writer, bus, clock_ns=now_ns
                 ),
+                inbox=InboxService(conversations, timelines),
+                history=HistoryService(access, timelines),
+                messages=MessageService(conversations, access, writer, limits, clock_ns=now_ns),
+                read_markers=ReadMarkerService(conversations, access, bus),
             )
             yield
         finally:

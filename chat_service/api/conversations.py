@@ -30,7 +30,7 @@ def _me(request: web.Request) -> str:
 
 @takes(ConversationListQuery)
 async def list_conversations(request: web.Request, query: ConversationListQuery) -> web.Response:
-    items, next_cursor = await request.app[SERVICES].conversations.list(
+    items, next_cursor = await request.app[SERVICES].inbox.list(
         _me(request), query.limit, query.cursor, query.q
     )
     return json_response(
@@ -40,7 +40,7 @@ async def list_conversations(request: web.Request, query: ConversationListQuery)
 
 @takes(CreateGroupRequest)
 async def create(request: web.Request, body: CreateGroupRequest) -> web.Response:
-    detail = await request.app[SERVICES].conversations.create_group(
+    detail = await request.app[SERVICES].membership.create_group(
         _me(request), body.name, body.members, body.is_private
     )
     return json_response(render.conversation(detail.conversation, detail.members), status=201)
@@ -48,19 +48,19 @@ async def create(request: web.Request, body: CreateGroupRequest) -> web.Response
 
 @takes(ConversationRef)
 async def get(request: web.Request, ref: ConversationRef) -> web.Response:
-    detail = await request.app[SERVICES].conversations.detail(_me(request), ref.conversation_id)
+    detail = await request.app[SERVICES].membership.detail(_me(request), ref.conversation_id)
     return json_response(render.conversation(detail.conversation, detail.members))
 
 
 @takes(ConversationRef)
 async def join(request: web.Request, ref: ConversationRef) -> web.Response:
-    await request.app[SERVICES].conversations.join(_me(request), ref.conversation_id)
+    await request.app[SERVICES].membership.join(_me(request), ref.conversation_id)
     return web.Response(status=204)
 
 
 @takes(AddMemberRequest)
 async def add_member(request: web.Request, body: AddMemberRequest) -> web.Response:
-    member = await request.app[SERVICES].conversations.add_member(
+    member = await request.app[SERVICES].membership.add_member(
         _me(request), body.conversation_id, body.username
     )
     return json_response(render.member(member), status=201)
@@ -68,7 +68,7 @@ async def add_member(request: web.Request, body: AddMemberRequest) -> web.Respon
 
 @takes(SetRoleRequest)
 async def set_role(request: web.Request, body: SetRoleRequest) -> web.Response:
-    member = await request.app[SERVICES].conversations.set_role(
+    member = await request.app[SERVICES].membership.set_role(
         _me(request), body.conversation_id, body.username, body.role
     )
     return json_response(render.member(member))
@@ -76,7 +76,7 @@ async def set_role(request: web.Request, body: SetRoleRequest) -> web.Response:
 
 @takes(MemberRef)
 async def remove_member(request: web.Request, ref: MemberRef) -> web.Response:
-    await request.app[SERVICES].conversations.remove_member(
+    await request.app[SERVICES].membership.remove_member(
         _me(request), ref.conversation_id, ref.username
     )
     return web.Response(status=204)
@@ -84,7 +84,7 @@ async def remove_member(request: web.Request, ref: MemberRef) -> web.Response:
 
 @takes(HistoryQuery)
 async def history(request: web.Request, query: HistoryQuery) -> web.Response:
-    page = await request.app[SERVICES].conversations.history(
+    page = await request.app[SERVICES].history.history(
         _me(request),
         query.conversation_id,
         query.limit,
@@ -102,7 +102,7 @@ async def history(request: web.Request, query: HistoryQuery) -> web.Response:
 
 @takes(MessageRef)
 async def get_message(request: web.Request, ref: MessageRef) -> web.Response:
-    message = await request.app[SERVICES].conversations.message(
+    message = await request.app[SERVICES].history.message(
         _me(request), ref.conversation_id, ref.message_id
     )
     return json_response(render.message(message))
@@ -111,7 +111,7 @@ async def get_message(request: web.Request, ref: MessageRef) -> web.Response:
 @takes(PostMessageRequest)
 async def post_message(request: web.Request, body: PostMessageRequest) -> web.Response:
     attachment = body.attachment.to_domain() if body.attachment else None
-    message = await request.app[SERVICES].conversations.post(
+    message = await request.app[SERVICES].messages.post(
         _me(request),
         body.conversation_id,
         body.content,
@@ -129,7 +129,7 @@ def _until_typed(attachment: Attachment | None) -> dict[str, str] | None:
 
 @takes(EditMessageRequest)
 async def edit_message(request: web.Request, body: EditMessageRequest) -> web.Response:
-    edited = await request.app[SERVICES].conversations.edit(
+    edited = await request.app[SERVICES].messages.edit(
         _me(request), body.conversation_id, body.message_id, body.content
     )
     return json_response(render.message(edited))
@@ -137,7 +137,7 @@ async def edit_message(request: web.Request, body: EditMessageRequest) -> web.Re
 
 @takes(MessageRef)
 async def delete_message(request: web.Request, ref: MessageRef) -> web.Response:
-    await request.app[SERVICES].conversations.delete(
+    await request.app[SERVICES].messages.delete(
         _me(request), ref.conversation_id, ref.message_id
     )
     return web.Response(status=204)
@@ -145,7 +145,7 @@ async def delete_message(request: web.Request, ref: MessageRef) -> web.Response:
 
 @takes(MarkReadRequest)
 async def mark_read(request: web.Request, body: MarkReadRequest) -> web.Response:
-    await request.app[SERVICES].conversations.mark_read(
+    await request.app[SERVICES].read_markers.mark_read(
         _me(request), body.conversation_id, body.message_id
     )
     return web.Response(status=204)

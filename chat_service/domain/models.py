@@ -96,6 +96,19 @@ class Member:
 
 
 @dataclass(frozen=True, slots=True)
+class UserConversation:
+    """A row of a user's conversation list, as stored."""
+
+    conversation_id: uuid.UUID
+    type: ConversationType
+    name: str | None
+    peer: str | None
+    joined_at_ns: int | None
+    last_activity_id: uuid.UUID | None
+    last_read_id: uuid.UUID | None
+
+
+@dataclass(frozen=True, slots=True)
 class ConversationSummary:
     """An item of the conversation list."""
 

@@ -15,14 +15,19 @@ timestamp):
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from cassandra.query import BatchStatement, BatchType
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
 from chat_service.domain.ids import epoch_ns
-from chat_service.domain.models import Conversation, ConversationType, Member, Role
+from chat_service.domain.models import (
+    Conversation,
+    ConversationType,
+    Member,
+    Role,
+    UserConversation,
+)
 from chat_service.infra.cassandra import unset_nulls
 from chat_service.repos.base import PreparedRepository
 
@@ -32,19 +37,6 @@ _MEMBER_COLUMNS = "conversation_id, username, role, joined_at, last_read_message
 
 def message_timestamp_us(message_id: uuid.UUID) -> int:
     return epoch_ns(message_id) // 1000
-
-
-@dataclass(frozen=True, slots=True)
-class UserConversation:
-    """A row of the caller's conversation list."""
-
-    conversation_id: uuid.UUID
-    type: ConversationType
-    name: str | None
-    peer: str | None
-    joined_at_ns: int | None
-    last_activity_id: uuid.UUID | None
-    last_read_id: uuid.UUID | None
 
 
 class ConversationRepository(PreparedRepository):

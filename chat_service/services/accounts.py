@@ -7,12 +7,12 @@ from collections.abc import Callable
 
 from chat_service.domain import validation
 from chat_service.domain.clock import to_millis
+from chat_service.domain.cursors import UserSearchCursor
 from chat_service.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from chat_service.domain.models import TokenPair, User, UserCredentials
-from chat_service.repos.refresh_tokens import RefreshTokenRepository
-from chat_service.repos.users import UserRepository
 from chat_service.services.limits import Limits
 from chat_service.services.passwords import PasswordHasher
+from chat_service.services.ports import RefreshTokens, UserAccounts
 from chat_service.services.tokens import (
     AccessClaims,
     TokenIssuer,
@@ -26,8 +26,8 @@ _BAD_CREDENTIALS = "The username or password is incorrect."
 class AccountService:
     def __init__(
         self,
-        users: UserRepository,
-        refresh_tokens: RefreshTokenRepository,
+        users: UserAccounts,
+        refresh_tokens: RefreshTokens,
         hasher: PasswordHasher,
         issuer: TokenIssuer,
         limits: Limits,
@@ -94,12 +94,15 @@ class AccountService:
     async def search(
         self, prefix: object, limit: int, cursor: str | None
     ) -> tuple[list[tuple[uuid.UUID, str]], str | None]:
-        """Users whose name starts with `prefix`, by name; the cursor is the last name seen."""
+        """Users whose name starts with `prefix`, by name, after the opaque `cursor`."""
         if not isinstance(prefix, str) or len(prefix) > 32:
             raise InvalidInput("q must be at most 32 characters.", details={"q": "too long"})
-        found = await self._users.search(prefix.lower(), (cursor or "").lower(), limit + 1)
+        after = UserSearchCursor.parse(cursor).username if cursor else ""
+        found = await self._users.search(prefix.lower(), after, limit + 1)
         page = found[:limit]
-        return page, page[-1][1] if len(found) > limit else None
+        if len(found) <= limit:
+            return page, None
+        return page, UserSearchCursor(page[-1][1]).encode()
 
     async def _issue(self, user: User) -> TokenPair:
         access, expires_ns = self._issuer.issue(user.id, user.username, self._clock_ns())

@@ -105,20 +105,11 @@ class TimelineCache:
         ]
         await self._write(self._replace, args)
 
-    async def newest(
-        self,
-        timeline: str,
-        offset: int,
-        count: int,
-        fill: Callable[[int], Awaitable[list[Message]]] | None = None,
-    ) -> CachedPage | None:
-        """`count` messages after skipping the `offset` newest; None when not cached. With
-        `fill`, an absent timeline is filled from it first (see `ensure_filled`)."""
-        page = await self._read_page(timeline, "offset", offset, count)
-        if page is None and fill is not None:
-            await self.ensure_filled(timeline, fill)
-            page = await self._read_page(timeline, "offset", offset, count)
-        return page
+    def newest(self, timeline: str, offset: int, count: int) -> Awaitable[CachedPage | None]:
+        """`count` messages after skipping the `offset` newest; None when not cached (an
+        absent timeline is filled by `ensure_filled`). Not itself a coroutine: the hottest
+        read awaits the page read directly."""
+        return self._read_page(timeline, "offset", offset, count)
 
     async def before(self, timeline: str, message_id: uuid.UUID, count: int) -> CachedPage | None:
         """Up to `count` messages older than `message_id`; None when not cached."""

@@ -1,0 +1,227 @@
+"""The one read API of message histories, as Synapse's `paginate_room_events` is.
+
+`page(timeline, cursor, direction, limit)` answers a page and the cursor to go on with;
+`numbered_page` answers `GET /messages` by page number (or `before` cursor) with the
+total. Both own the cache-aside: Redis (`TimelineCache`) answers when it holds the whole
+page, or the whole timeline; otherwise Cassandra (`TimelineStore`) does, walking its day
+buckets. Callers see timelines, cursors (message ids) and pages, never buckets, sort keys
+or the cache's pages.
+
+The hot paths keep what makes them fast: an unchanged first page is the cache's shared
+`SharedMessages` list, a cursor below a full cached timeline skips Redis, an absent
+timeline is filled once, and the remembered total spares the counters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from chat_service.domain.errors import NotFound
+from chat_service.domain.ids import sort_key
+from chat_service.domain.models import Message
+from chat_service.domain.timelines import (
+    ConversationTimeline,
+    Direction,
+    DirectMessagesTimeline,
+    NumberedPage,
+    Timeline,
+    TimelinePage,
+)
+from chat_service.repos.cache.timelines import (
+    CachedPage,
+    TimelineCache,
+    conversation_timeline,
+    user_timeline,
+)
+from chat_service.repos.timelines import TimelineStore
+
+
+class TimelinePages:
+    def __init__(
+        self, cache: TimelineCache, conversations: TimelineStore, users: TimelineStore
+    ) -> None:
+        self._cache = cache
+        # Per kind of timeline: its Cassandra history and how its cache key is named.
+        self._sources: dict[type[Timeline], tuple[TimelineStore, Callable[[Any], str]]] = {
+            ConversationTimeline: (conversations, conversation_timeline),
+            DirectMessagesTimeline: (users, user_timeline),
+        }
+
+    def page(
+        self, timeline: Timeline, cursor: uuid.UUID | None, direction: Direction, limit: int
+    ) -> Awaitable[TimelinePage]:
+        """Up to `limit` messages on `direction`'s side of `cursor`, newest first, and the
+        cursor of the next page that way (None at the end). AROUND includes the cursor's
+        message, and raises NotFound when it does not exist.
+
+        Not itself a coroutine: the awaited one is the direction's own, so the hottest
+        read (the newest page) costs one frame less."""
+        owner = timeline.owner
+        store, key_of = self._sources[type(timeline)]
+        key = key_of(owner)
+        if direction is Direction.BEFORE:
+            return self._before(store, key, owner, cursor, limit)
+        if cursor is None:
+            raise ValueError(f"{direction} needs a cursor")
+        if direction is Direction.AFTER:
+            return self._after(store, key, owner, cursor, limit)
+        return self._around(store, key, owner, cursor, limit)
+
+    async def numbered_page(
+        self, timeline: Timeline, position: int | uuid.UUID, size: int
+    ) -> NumberedPage:
+        """Page `position` (from 1) of `size` messages, or the page below the message id
+        `position` (a previous page's cursor), newest first, with the timeline's total."""
+        owner = timeline.owner
+        store, key_of = self._sources[type(timeline)]
+        key = key_of(owner)
+        cache = self._cache
+        number, before = (position, None) if isinstance(position, int) else (None, position)
+        offset = 0
+        cached: CachedPage | None = None
+        if before is not None:
+            cached = await cache.before(key, before, size)
+        elif number is not None:
+            offset = (number - 1) * size
+            if offset + size < cache.max_len:
+                cached = await cache.newest(key, offset, size)
+                if cached is None:
+                    await cache.ensure_filled(key, _loader(store, owner))
+                    cached = await cache.newest(key, offset, size)
+        counts: list[tuple[int, int]] | None = None
+        if cached is not None and (cached.more or cached.cached_count < cache.max_len):
+            messages, more = cached.messages, cached.more
+        elif before is not None:  # the page and the counters (for the total) at once
+            (messages, more), counts = await asyncio.gather(
+                store.newest(owner, size, before=before), store.bucket_counts(owner)
+            )
+        else:
+            counts = await store.bucket_counts(owner)
+            messages, more = await _by_offset(store, owner, offset, size, counts)
+        if cached is not None and cached.total is not None:
+            total = cached.total
+        else:
+            total = await self._total(store, key, owner, cached, counts)
+        return NumberedPage(
+            messages=messages,
+            page=number,
+            page_size=size,
+            total=total,
+            next_cursor=messages[-1].id if more and messages else None,
+        )
+
+    async def message(self, timeline: Timeline, message_id: uuid.UUID) -> Message | None:
+        store, _ = self._sources[type(timeline)]
+        return await store.get(timeline.owner, message_id)
+
+    async def count_unread(
+        self,
+        timeline: Timeline,
+        read_up_to: uuid.UUID | None,
+        newest: uuid.UUID,
+        reader: str,
+        cap: int,
+    ) -> int:
+        """Messages newer than `read_up_to` that `reader` did not send, at most `cap`; no
+        read at all when the marker is at or past `newest` (the common case)."""
+        if read_up_to is not None and sort_key(read_up_to) >= sort_key(newest):
+            return 0
+        store, _ = self._sources[type(timeline)]
+        return await store.count_unread(timeline.owner, read_up_to, reader, cap)
+
+    async def _before(
+        self,
+        store: TimelineStore,
+        key: str,
+        owner: object,
+        before: uuid.UUID | None,
+        limit: int,
+    ) -> TimelinePage:
+        cache = self._cache
+        if before is None:
+            cached = await cache.newest(key, 0, limit)
+            if cached is None:  # absent: filled once, whoever else misses meanwhile
+                await cache.ensure_filled(key, _loader(store, owner))
+                cached = await cache.newest(key, 0, limit)
+        else:
+            cached = await cache.before(key, before, limit)
+        if cached is not None and (cached.more or cached.cached_count < cache.max_len):
+            older, more = cached.messages, cached.more
+        else:
+            older, more = await store.newest(owner, limit, before=before)
+        return TimelinePage(older, older[-1].id if more and older else None)
+
+    async def _after(
+        self, store: TimelineStore, key: str, owner: object, after: uuid.UUID, limit: int
+    ) -> TimelinePage:
+        newer, more = await self._newer(store, key, owner, after, limit)
+        return TimelinePage(newer[::-1], newer[-1].id if more and newer else None)
+
+    async def _around(
+        self, store: TimelineStore, key: str, owner: object, anchor_id: uuid.UUID, limit: int
+    ) -> TimelinePage:
+        anchor = await store.get(owner, anchor_id)
+        if anchor is None:
+            raise NotFound("The message does not exist.", code="message_not_found")
+        newer_count = (limit - 1) // 2
+        older, (newer, _) = await asyncio.gather(
+            self._before(store, key, owner, anchor_id, limit - 1 - newer_count),
+            self._newer(store, key, owner, anchor_id, newer_count),
+        )
+        return TimelinePage([*newer[::-1], anchor, *older.messages], older.next_cursor)
+
+    async def _newer(
+        self, store: TimelineStore, key: str, owner: object, after: uuid.UUID, limit: int
+    ) -> tuple[list[Message], bool]:
+        """Oldest first."""
+        cache = self._cache
+        cached = await cache.after(key, after, limit)
+        if cached is not None and (
+            cached.cached_count < cache.max_len or cached.oldest_key <= sort_key(after)
+        ):
+            return cached.messages, cached.more
+        return await store.oldest_after(owner, after, limit)
+
+    async def _total(
+        self,
+        store: TimelineStore,
+        key: str,
+        owner: object,
+        cached: CachedPage | None,
+        counts: list[tuple[int, int]] | None,
+    ) -> int:
+        """The sum of Cassandra's counters, which the cache remembers for a few seconds (and
+        advances by each message appended since), so busy readers do not count every time."""
+        if counts is None:
+            counts = await store.bucket_counts(owner)
+        total = sum(count for _, count in counts)
+        if cached is not None:
+            await self._cache.remember_total(key, total, cached)
+        return total
+
+
+async def _by_offset(
+    store: TimelineStore, owner: object, offset: int, size: int, counts: list[tuple[int, int]]
+) -> tuple[list[Message], bool]:
+    """Skip whole buckets by their counts, then the rest of the offset inside one."""
+    for bucket, count in counts:
+        if offset < count:
+            if offset == 0:
+                return await store.newest(owner, size, top_bucket=bucket)
+            last_skipped = await store.nth_id(owner, bucket, offset)
+            if last_skipped is None:
+                break
+            return await store.newest(owner, size, before=last_skipped)
+        offset -= count
+    return [], False
+
+
+def _loader(store: TimelineStore, owner: object) -> Callable[[int], Awaitable[list[Message]]]:
+    async def load(count: int) -> list[Message]:
+        messages, _ = await store.newest(owner, count)
+        return messages
+
+    return load

@@ -1,0 +1,170 @@
+"""Groups and their membership: creating a group, reading it, joining, adding members,
+roles and removals. Membership changes are history events (`member_joined`,
+`member_left`) posted like messages, and live events to the members.
+
+The rules: only admins of a group manage its members (anyone may leave); nobody but the
+creator removes or demotes the creator; a direct conversation has no members to manage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from chat_service.domain import validation
+from chat_service.domain.clock import to_millis
+from chat_service.domain.errors import Conflict, Forbidden, NotFound
+from chat_service.domain.events import Event, EventType
+from chat_service.domain.models import (
+    Conversation,
+    ConversationType,
+    Member,
+    MessageKind,
+    Role,
+)
+from chat_service.services.access import ConversationAccess, target
+from chat_service.services.messaging import Draft, EventPublisher
+from chat_service.services.ports import ConversationStore, MessagePoster, UserLookup
+
+MAX_INITIAL_MEMBERS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationDetail:
+    conversation: Conversation
+    members: list[Member]
+
+
+class MembershipService:
+    def __init__(
+        self,
+        users: UserLookup,
+        conversations: ConversationStore,
+        access: ConversationAccess,
+        writer: MessagePoster,
+        events: EventPublisher,
+        clock_ns: Callable[[], int],
+    ) -> None:
+        self._users = users
+        self._conversations = conversations
+        self._access = access
+        self._writer = writer
+        self._events = events
+        self._clock_ns = clock_ns
+
+    async def create_group(
+        self, creator: str, name: object, members: object, is_private: object
+    ) -> ConversationDetail:
+        title = validation.group_name(name)
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            raise validation.invalid("members", "must be a list of usernames")
+        if len(members) > MAX_INITIAL_MEMBERS:
+            raise validation.invalid("members", f"at most {MAX_INITIAL_MEMBERS} at creation")
+        if not isinstance(is_private, bool):
+            raise validation.invalid("is_private", "must be true or false")
+        valid = [validation.username(m, "members") for m in members]
+        names = list(dict.fromkeys(name for name in valid if name != creator))
+        found = await asyncio.gather(*(self._users.by_username(n) for n in names))
+        unknown = [name for name, user in zip(names, found, strict=True) if user is None]
+        if unknown:
+            raise NotFound(
+                "Some members do not exist.", code="user_not_found", details={"members": unknown}
+            )
+        now = to_millis(self._clock_ns())
+        conversation = Conversation(
+            id=uuid.uuid4(),
+            type=ConversationType.GROUP,
+            name=title,
+            created_by=creator,
+            is_private=is_private,
+            created_at_ns=now,
+        )
+        roster = [Member(creator, Role.ADMIN, now)] + [Member(n, Role.MEMBER, now) for n in names]
+        await self._conversations.create_group(conversation, roster)
+        return ConversationDetail(conversation, sorted(roster, key=lambda m: m.username))
+
+    async def detail(self, caller: str, conversation_id: uuid.UUID) -> ConversationDetail:
+        conversation, _ = await self._access.membership(caller, conversation_id)
+        return ConversationDetail(conversation, await self._conversations.members(conversation_id))
+
+    async def join(self, caller: str, conversation_id: uuid.UUID) -> None:
+        conversation = await self._conversations.get(conversation_id)
+        if conversation is None:
+            raise NotFound("The conversation does not exist.")
+        if await self._conversations.member(conversation_id, caller) is not None:
+            return
+        if conversation.type is not ConversationType.GROUP or conversation.is_private:
+            raise Forbidden("Only public groups can be joined; ask an admin for an invitation.")
+        await self._admit(conversation, caller)
+
+    async def add_member(self, caller: str, conversation_id: uuid.UUID, username: object) -> Member:
+        conversation, me = await self._access.membership(caller, conversation_id)
+        _require_group_admin(conversation, me)
+        name = validation.username(username)
+        if await self._users.by_username(name) is None:
+            raise NotFound("That user does not exist.", code="user_not_found")
+        if await self._conversations.member(conversation_id, name) is not None:
+            raise Conflict("That user is already a member.", code="already_member")
+        return await self._admit(conversation, name)
+
+    async def set_role(
+        self, caller: str, conversation_id: uuid.UUID, username: str, role: object
+    ) -> Member:
+        conversation, me = await self._access.membership(caller, conversation_id)
+        _require_group_admin(conversation, me)
+        if role not in (Role.ADMIN.value, Role.MEMBER.value):
+            raise validation.invalid("role", "must be admin or member")
+        member = await self._access.member_or_404(conversation_id, username.lower())
+        if member.username == conversation.created_by and caller != conversation.created_by:
+            raise Forbidden("Only the creator can change the creator's role.")
+        if not await self._conversations.set_role(conversation_id, member.username, Role(role)):
+            raise NotFound("That user is not a member.", code="member_not_found")
+        return replace(member, role=Role(role))
+
+    async def remove_member(self, caller: str, conversation_id: uuid.UUID, username: str) -> None:
+        conversation, me = await self._access.membership(caller, conversation_id)
+        member = await self._access.member_or_404(conversation_id, username.lower())
+        if conversation.type is not ConversationType.GROUP:
+            raise Forbidden("Nobody can leave a direct conversation.")
+        if member.username == conversation.created_by and caller != conversation.created_by:
+            raise Forbidden("Nobody but the creator removes the creator.")
+        if member.username != caller and me.role is not Role.ADMIN:
+            raise Forbidden("Only admins remove other members.")
+        await self._conversations.remove_member(conversation_id, member.username)
+        self._access.forget(conversation_id, member.username)
+        await self._system_event(conversation, member.username, MessageKind.MEMBER_LEFT)
+        audience = (*await self._access.audience(conversation_id), member.username)
+        await self._events.publish(
+            Event(EventType.MEMBER_LEFT, audience, conversation_id, username=member.username)
+        )
+
+    async def _admit(self, conversation: Conversation, username: str) -> Member:
+        member = Member(username, Role.MEMBER, to_millis(self._clock_ns()))
+        await self._conversations.add_member(conversation, member)
+        await self._system_event(conversation, username, MessageKind.MEMBER_JOINED)
+        await self._events.publish(
+            Event(
+                EventType.MEMBER_JOINED,
+                tuple(await self._access.audience(conversation.id)),
+                conversation.id,
+                username=username,
+            )
+        )
+        return member
+
+    async def _system_event(
+        self, conversation: Conversation, username: str, kind: MessageKind
+    ) -> None:
+        members = await self._access.audience(conversation.id)
+        await self._writer.post(
+            target(conversation, members, username), Draft(username, None, kind=kind)
+        )
+
+
+def _require_group_admin(conversation: Conversation, me: Member) -> None:
+    if conversation.type is not ConversationType.GROUP:
+        raise Forbidden("Direct conversations have no members to manage.")
+    if me.role is not Role.ADMIN:
+        raise Forbidden("Only admins can do that.")

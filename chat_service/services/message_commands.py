@@ -1,0 +1,96 @@
+"""Posting, editing and deleting messages of a conversation: who may, and what is sent
+on to the writer (`services/messaging.py`, which decides the order of writes).
+
+The rules: members post; only the sender edits, and never a deleted message; the sender
+or an admin of a group deletes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+
+from chat_service.domain import validation
+from chat_service.domain.clock import to_millis
+from chat_service.domain.errors import Conflict, Forbidden, NotFound
+from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind, Role
+from chat_service.services.access import ConversationAccess, target
+from chat_service.services.messaging import Draft
+from chat_service.services.ports import ConversationStore, MessagePoster, SendLimits
+
+ATTACHMENT_TYPES = frozenset({"image", "audio", "video", "file"})
+
+
+class MessageService:
+    def __init__(
+        self,
+        conversations: ConversationStore,
+        access: ConversationAccess,
+        writer: MessagePoster,
+        limits: SendLimits,
+        clock_ns: Callable[[], int],
+    ) -> None:
+        self._conversations = conversations
+        self._access = access
+        self._writer = writer
+        self._limits = limits
+        self._clock_ns = clock_ns
+
+    async def post(
+        self,
+        caller: str,
+        conversation_id: uuid.UUID,
+        content: object,
+        client_message_id: object,
+        attachment: object,
+    ) -> Message:
+        file = _attachment(attachment)
+        text = None if file is not None and content in (None, "") else validation.content(content)
+        retry_key = validation.client_message_id(client_message_id)
+        # One read of the roster serves both the access check and the fan-out.
+        conversation, members = await asyncio.gather(
+            self._conversations.get(conversation_id), self._access.audience(conversation_id)
+        )
+        if conversation is None or caller not in members:
+            raise NotFound("The conversation does not exist.")
+        await self._limits.take_send(caller)
+        return await self._writer.post(
+            target(conversation, members, caller), Draft(caller, text, file, retry_key)
+        )
+
+    async def edit(
+        self, caller: str, conversation_id: uuid.UUID, message_id: uuid.UUID, content: object
+    ) -> Message:
+        await self._access.membership(caller, conversation_id)
+        text = validation.content(content)
+        message = await self._access.message_or_404(conversation_id, message_id)
+        if message.sender != caller or message.kind is not MessageKind.MESSAGE:
+            raise Forbidden("Only the sender can edit a message.")
+        if message.deleted:
+            raise Conflict("The message was deleted.", code="message_deleted")
+        audience = await self._access.audience(conversation_id)
+        edited = await self._writer.edit(message, text, to_millis(self._clock_ns()), audience)
+        if edited is None:
+            raise Conflict("The message was deleted.", code="message_deleted")
+        return edited
+
+    async def delete(self, caller: str, conversation_id: uuid.UUID, message_id: uuid.UUID) -> None:
+        conversation, me = await self._access.membership(caller, conversation_id)
+        message = await self._access.message_or_404(conversation_id, message_id)
+        is_admin = conversation.type is ConversationType.GROUP and me.role is Role.ADMIN
+        if message.sender != caller and not is_admin:
+            raise Forbidden("Only the sender or a group admin can delete a message.")
+        if not message.deleted:
+            await self._writer.delete(message, await self._access.audience(conversation_id))
+
+
+def _attachment(value: object) -> Attachment | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) - {"type", "url"}:
+        raise validation.invalid("attachment", "must be an object with type and url")
+    kind, url = value.get("type"), value.get("url")
+    if not isinstance(kind, str) or kind not in ATTACHMENT_TYPES:
+        raise validation.invalid("attachment", "type must be image, audio, video or file")
+    return Attachment(str(kind), validation.http_url(url, "attachment"))

@@ -1,0 +1,99 @@
+"""The ports the services use: what they need of the stores, the read API, the writer,
+the rate limits and the bus. `app.py` plugs in the real ones; the unit tests plug in the
+in-memory fakes of `tests/unit/fakes/`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Sequence
+from typing import Any, Protocol
+
+from chat_service.domain.models import (
+    Conversation,
+    Member,
+    Message,
+    Role,
+    User,
+    UserConversation,
+    UserCredentials,
+)
+from chat_service.domain.timelines import Direction, NumberedPage, Timeline, TimelinePage
+from chat_service.services.messaging import Draft, EventPublisher, Target
+
+__all__ = [
+    "ConversationStore",
+    "EventPublisher",
+    "MessagePoster",
+    "RefreshTokens",
+    "SendLimits",
+    "TimelineReader",
+    "UserAccounts",
+    "UserLookup",
+]
+
+
+class UserLookup(Protocol):
+    async def by_username(self, username: str) -> User | None: ...
+
+
+class UserAccounts(UserLookup, Protocol):
+    async def insert(self, credentials: UserCredentials) -> bool: ...
+    async def credentials(self, username: str) -> UserCredentials | None: ...
+    async def by_id(self, user_id: uuid.UUID) -> User | None: ...
+    async def search(self, prefix: str, after: str, limit: int) -> list[tuple[uuid.UUID, str]]: ...
+
+
+class RefreshTokens(Protocol):
+    async def insert(
+        self, digest: bytes, user_id: uuid.UUID, username: str, ttl_s: int
+    ) -> None: ...
+    async def spend(self, digest: bytes) -> tuple[uuid.UUID, str] | None: ...
+
+
+class ConversationStore(Protocol):
+    async def get(self, conversation_id: uuid.UUID) -> Conversation | None: ...
+    async def member(self, conversation_id: uuid.UUID, username: str) -> Member | None: ...
+    async def members(self, conversation_id: uuid.UUID) -> list[Member]: ...
+    async def create_group(self, conversation: Conversation, members: list[Member]) -> None: ...
+    async def add_member(self, conversation: Conversation, member: Member) -> None: ...
+    async def set_role(self, conversation_id: uuid.UUID, username: str, role: Role) -> bool: ...
+    async def remove_member(self, conversation_id: uuid.UUID, username: str) -> None: ...
+    async def user_conversations(self, username: str) -> list[UserConversation]: ...
+    def read_statements(
+        self, username: str, conversation_id: uuid.UUID, message_id: uuid.UUID
+    ) -> list[Any]: ...
+    async def execute_all(self, statements: list[Any]) -> None: ...
+
+
+class TimelineReader(Protocol):
+    """The one timeline read API (`repos/timeline_pages.py`)."""
+
+    def page(
+        self, timeline: Timeline, cursor: uuid.UUID | None, direction: Direction, limit: int
+    ) -> Awaitable[TimelinePage]: ...
+    async def numbered_page(
+        self, timeline: Timeline, position: int | uuid.UUID, size: int
+    ) -> NumberedPage: ...
+    async def message(self, timeline: Timeline, message_id: uuid.UUID) -> Message | None: ...
+    async def count_unread(
+        self,
+        timeline: Timeline,
+        read_up_to: uuid.UUID | None,
+        newest: uuid.UUID,
+        reader: str,
+        cap: int,
+    ) -> int: ...
+
+
+class MessagePoster(Protocol):
+    """The write side of a message (`services/messaging.py` MessageWriter)."""
+
+    async def post(self, target: Target, draft: Draft) -> Message: ...
+    async def edit(
+        self, message: Message, content: str, edited_at_ns: int, audience: Sequence[str]
+    ) -> Message | None: ...
+    async def delete(self, message: Message, audience: Sequence[str]) -> Message: ...
+
+
+class SendLimits(Protocol):
+    async def take_send(self, username: str) -> None: ...

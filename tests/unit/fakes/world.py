@@ -1,0 +1,84 @@
+"""The conversation services wired on the fakes, as `app.py` wires them on the stores."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from chat_service.domain.ids import TimeUuidFactory
+from chat_service.repos.cache.events import BusUp
+from chat_service.services.access import ConversationAccess
+from chat_service.services.direct_messages import DirectMessageService
+from chat_service.services.history import HistoryService
+from chat_service.services.inbox import InboxService
+from chat_service.services.members import MembershipService
+from chat_service.services.membership import MemberCache
+from chat_service.services.message_commands import MessageService
+from chat_service.services.messaging import MessageWriter
+from chat_service.services.read_markers import ReadMarkerService
+from tests.unit.fakes.bus import FakeEventBus, FakeLimits
+from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages, FakeUsers
+from tests.unit.fakes.timelines import FakeTimelineCache, FakeTimelines
+
+START_NS = 1_800_000_000 * 10**9
+
+
+@dataclass
+class World:
+    conversations: FakeConversations
+    history: FakeHistory
+    events: FakeEventBus
+    limits: FakeLimits
+    membership: MembershipService
+    inbox: InboxService
+    reading: HistoryService
+    messages: MessageService
+    read_markers: ReadMarkerService
+    direct_messages: DirectMessageService
+
+
+class _Ids:
+    """Message ids made at the world's clock, so that ids and times agree."""
+
+    def __init__(self, factory: TimeUuidFactory, clock_ns: Callable[[], int]) -> None:
+        self._factory = factory
+        self._clock_ns = clock_ns
+
+    def new(self) -> uuid.UUID:
+        return self._factory.new(self._clock_ns())
+
+
+def world(*usernames: str) -> World:
+    """Services on fresh fakes; `usernames` have accounts. The clock ticks 1 ms a reading."""
+    ticks = itertools.count()
+
+    def clock_ns() -> int:
+        return START_NS + next(ticks) * 1_000_000
+
+    users, conversations, history = FakeUsers(*usernames), FakeConversations(), FakeHistory()
+    events, limits, timelines = FakeEventBus(), FakeLimits(), FakeTimelines(history)
+    members = MemberCache(clock=lambda: 0.0)
+    members.hear(BusUp())
+    ids = _Ids(TimeUuidFactory(), clock_ns)
+    writer = MessageWriter(
+        FakeMessages(history),  # type: ignore[arg-type]
+        conversations,  # type: ignore[arg-type]
+        FakeTimelineCache(),  # type: ignore[arg-type]
+        events,
+        ids,  # type: ignore[arg-type]
+    )
+    access = ConversationAccess(conversations, timelines, members)
+    return World(
+        conversations=conversations,
+        history=history,
+        events=events,
+        limits=limits,
+        membership=MembershipService(users, conversations, access, writer, events, clock_ns),
+        inbox=InboxService(conversations, timelines),
+        reading=HistoryService(access, timelines),
+        messages=MessageService(conversations, access, writer, limits, clock_ns),
+        read_markers=ReadMarkerService(conversations, access, events),
+        direct_messages=DirectMessageService(users, timelines, writer, limits),
+    )

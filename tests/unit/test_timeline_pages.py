@@ -1,0 +1,161 @@
+"""The timeline read API on fakes of Redis and Cassandra: when the cache answers, when
+Cassandra must, and that every way of paging covers the history exactly once."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from chat_service.domain.errors import NotFound
+from chat_service.domain.ids import NS_PER_DAY, TimeUuidFactory
+from chat_service.domain.models import Message
+from chat_service.domain.timelines import ConversationTimeline, Direction, DirectMessagesTimeline
+from chat_service.repos.cache.timelines import conversation_timeline, user_timeline
+from chat_service.repos.timeline_pages import TimelinePages
+from tests.unit.fakes.pages import FakeHistoryStore, FakePageCache
+
+ROOM = uuid.uuid4()
+START_NS = 1_800_000_000 * 10**9
+_ids = TimeUuidFactory()
+
+
+def _history(count: int, per_day: int = 7) -> list[Message]:
+    """`count` messages, oldest first, `per_day` in each day bucket."""
+    return [
+        Message(
+            id=_ids.new(START_NS + (i // per_day) * NS_PER_DAY + i * 1000),
+            conversation_id=ROOM,
+            sender="ann" if i % 2 else "bob",
+            recipient=None,
+            content=f"m{i}",
+        )
+        for i in range(count)
+    ]
+
+
+def _setup(messages: list[Message], max_len: int = 500, cached: bool = True):
+    cache, store, users = FakePageCache(max_len), FakeHistoryStore(), FakeHistoryStore()
+    store.hold(ROOM, messages)
+    users.hold("ann", messages)
+    if cached:
+        cache.hold(conversation_timeline(ROOM), messages[::-1])
+        cache.hold(user_timeline("ann"), messages[::-1])
+    return TimelinePages(cache, store, users), cache, store, users  # type: ignore[arg-type]
+
+
+def _ids_of(messages: list[Message]) -> list[uuid.UUID]:
+    return [m.id for m in messages]
+
+
+async def test_a_cached_first_page_is_the_caches_own_list_and_reads_no_cassandra() -> None:
+    messages = _history(20)
+    pages, _, store, _ = _setup(messages)
+    page = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 5)
+    assert _ids_of(page.messages) == _ids_of(messages[::-1][:5])
+    assert page.next_cursor == messages[-5].id
+    assert type(page.messages).__name__ == "SharedMessages"
+    assert sum(store.reads.values()) == 0
+
+
+async def test_an_absent_timeline_is_filled_then_served_from_the_cache() -> None:
+    messages = _history(12)
+    pages, cache, store, _ = _setup(messages, cached=False)
+    page = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 50)
+    assert _ids_of(page.messages) == _ids_of(messages[::-1]) and page.next_cursor is None
+    assert cache.fills == 1 and store.reads["newest"] == 1  # the fill's read only
+
+
+async def test_a_full_cache_answers_the_pages_it_holds_whole() -> None:
+    messages = _history(20)
+    pages, _, store, _ = _setup(messages, max_len=5)
+    timeline = ConversationTimeline(ROOM)
+    first = await pages.page(timeline, None, Direction.BEFORE, 3)
+    newer = await pages.page(timeline, messages[16].id, Direction.AFTER, 2)
+    assert _ids_of(first.messages) == _ids_of(messages[17:][::-1])
+    assert _ids_of(newer.messages) == _ids_of(messages[17:19][::-1])
+    assert sum(store.reads.values()) == 0
+    deeper = await pages.page(timeline, messages[17].id, Direction.BEFORE, 3)
+    assert _ids_of(deeper.messages) == _ids_of(messages[14:17][::-1])
+    assert store.reads["newest"] == 1  # runs past what the cache holds: Cassandra
+
+
+@pytest.mark.parametrize("max_len", [5, 500])
+@pytest.mark.parametrize("limit", [1, 4, 7])
+async def test_before_pages_cover_the_history_exactly(max_len: int, limit: int) -> None:
+    messages = _history(30)
+    pages, _, store, _ = _setup(messages, max_len=max_len)
+    seen, cursor = [], None
+    while True:
+        page = await pages.page(ConversationTimeline(ROOM), cursor, Direction.BEFORE, limit)
+        seen += _ids_of(page.messages)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == _ids_of(messages[::-1])
+    assert (store.reads["newest"] > 0) == (max_len < 30)  # past a full cache: Cassandra
+
+
+@pytest.mark.parametrize("max_len", [5, 500])
+async def test_after_pages_catch_up_exactly_newest_first(max_len: int) -> None:
+    messages = _history(20)
+    pages, _, store, _ = _setup(messages, max_len=max_len)
+    seen, cursor = [], messages[2].id
+    while cursor is not None:
+        page = await pages.page(ConversationTimeline(ROOM), cursor, Direction.AFTER, 4)
+        oldest_first = page.messages[::-1]
+        seen += _ids_of(oldest_first)
+        cursor = page.next_cursor
+        assert cursor is None or cursor == oldest_first[-1].id  # the page's newest
+    assert seen == _ids_of(messages[3:])
+    assert (store.reads["oldest_after"] > 0) == (max_len == 5)
+
+
+async def test_around_answers_both_sides_of_the_anchor() -> None:
+    messages = _history(20)
+    pages, _, _, _ = _setup(messages)
+    page = await pages.page(ConversationTimeline(ROOM), messages[10].id, Direction.AROUND, 5)
+    assert _ids_of(page.messages) == _ids_of(messages[8:13][::-1])
+    assert page.next_cursor == messages[8].id
+    with pytest.raises(NotFound):
+        await pages.page(ConversationTimeline(ROOM), _ids.new(), Direction.AROUND, 5)
+
+
+@pytest.mark.parametrize("max_len", [5, 500])
+async def test_numbered_pages_cover_the_history_with_its_total(max_len: int) -> None:
+    messages = _history(45)
+    pages, _, _, users = _setup(messages, max_len=max_len)
+    timeline = DirectMessagesTimeline("ann")
+    seen = []
+    for number in range(1, 7):
+        page = await pages.numbered_page(timeline, number, 8)
+        assert page.total == 45 and page.page == number and page.page_size == 8
+        seen += _ids_of(page.messages)
+    assert seen == _ids_of(messages[::-1])
+    by_cursor = await pages.numbered_page(timeline, messages[20].id, 8)
+    assert by_cursor.page is None and by_cursor.total == 45
+    assert _ids_of(by_cursor.messages) == _ids_of(messages[12:20][::-1])
+    assert by_cursor.next_cursor == messages[12].id
+    assert (users.reads["nth_id"] > 0) == (max_len == 5)  # deep pages: by the counters
+
+
+async def test_a_remembered_total_spares_the_counters() -> None:
+    messages = _history(10)
+    pages, cache, _, users = _setup(messages)
+    timeline = DirectMessagesTimeline("ann")
+    first = await pages.numbered_page(timeline, 1, 5)
+    counted = users.reads["bucket_counts"]
+    again = await pages.numbered_page(timeline, 1, 5)
+    assert first.total == again.total == 10 and cache.totals[user_timeline("ann")] == 10
+    assert counted == 1 and users.reads["bucket_counts"] == 1
+
+
+async def test_unread_counts_cost_nothing_when_the_marker_is_at_the_last_message() -> None:
+    messages = _history(10)
+    pages, _, store, _ = _setup(messages)
+    timeline = ConversationTimeline(ROOM)
+    newest = messages[-1].id
+    assert await pages.count_unread(timeline, newest, newest, "ann", 1000) == 0
+    assert store.reads["count_unread"] == 0
+    assert await pages.count_unread(timeline, messages[5].id, newest, "ann", 1000) == 2
+    assert await pages.count_unread(timeline, None, newest, "ann", 3) == 3

@@ -18,6 +18,7 @@ from chat_service.api.metrics import metrics_middleware
 from chat_service.api.routes import setup_routes
 from chat_service.domain.clock import now_ns
 from chat_service.domain.ids import TimeUuidFactory
+from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
@@ -71,12 +72,23 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         app[LIVE] = LiveSettings(
             settings.ws_heartbeat_s, settings.ws_idle_timeout_s, settings.ws_queue_size
         )
+        caches = CacheRegistry()
         members = MemberCache()
         delivery = asyncio.create_task(_hear_events(bus, hub, members))
+        publishing = asyncio.create_task(caches.publish_every())
         try:
             users = await UserRepository.create(db)
-            messages = await MessageRepository.create(db)
             conversations = await ConversationRepository.create(db)
+            messages = await MessageRepository.create(
+                db,
+                conversations,
+                known_buckets=caches.fifo(
+                    "known_bucket_rows", settings.local_cache_known_bucket_rows
+                ),
+                known_direct=caches.fifo(
+                    "known_direct_conversations", settings.local_cache_known_direct_conversations
+                ),
+            )
             cache = TimelineCache(redis, max_len=settings.cache_history_size)
             writer = MessageWriter(messages, conversations, cache, bus, TimeUuidFactory())
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
@@ -111,6 +123,8 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             yield
         finally:
             delivery.cancel()
+            publishing.cancel()
+            caches.close()
             hasher.close()
             await subscriber.aclose()
             await redis.aclose()

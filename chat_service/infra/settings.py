@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     redis_timeout_s: float = Field(1.0, gt=0, le=30)
     cache_history_size: int = Field(500, ge=10, le=10_000)
 
+    # In-process caches (infra/caches.py): how much each may hold.
+    local_cache_known_direct_conversations: int = Field(200_000, ge=1)
+    local_cache_known_bucket_rows: int = Field(100_000, ge=1)
+
     send_limit_per_minute: int = Field(60, ge=1)
     send_limit_per_day: int = Field(1000, ge=1)
     login_failure_limit: int = Field(5, ge=1)

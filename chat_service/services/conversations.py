@@ -292,9 +292,7 @@ class ConversationService:
         await self._membership(caller, conversation_id)
         read_up_to = validation.message_id(message_id, "message_id")
         await self._message_or_404(conversation_id, read_up_to)
-        await self._conversations.execute_all(
-            self._conversations.read_statements(caller, conversation_id, read_up_to)
-        )
+        await self._conversations.mark_read(caller, conversation_id, read_up_to)
         await self._events.publish(
             Event(
                 EventType.READ, (caller,), conversation_id, username=caller, message_id=read_up_to

@@ -1,0 +1,1 @@
+"""In-memory fakes of the ports services use, for fast unit tests of the rules."""

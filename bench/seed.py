@@ -56,7 +56,10 @@ async def _users(db: CassandraSession, settings: Settings) -> list[dict[str, str
     password_hash = await hasher.hash(PASSWORD)
     hasher.close()
     issuer = TokenIssuer(
-        settings.jwt_secret.get_secret_value(), settings.jwt_algorithm, settings.jwt_access_ttl_s
+        settings.jwt_secret.get_secret_value(),
+        settings.jwt_algorithm,
+        settings.jwt_access_ttl_s,
+        CacheRegistry().lru("verified_tokens", 1),  # it only issues
     )
     run = uuid.uuid4().hex[:6]
     users = []

@@ -5,9 +5,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from chat_service.api.hub import Hub, LiveSettings
+from chat_service.api.render import MessageRenderer
 from chat_service.services.container import Services
 
 SERVICES = web.AppKey("services", Services)
 USER_ID = web.RequestKey("user_id", str)
 HUB = web.AppKey("hub", Hub)
 LIVE = web.AppKey("live", LiveSettings)
+RENDERER = web.AppKey("renderer", MessageRenderer)

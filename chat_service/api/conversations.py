@@ -7,7 +7,7 @@ import uuid
 from aiohttp import web
 
 from chat_service.api import render
-from chat_service.api.context import SERVICES
+from chat_service.api.context import RENDERER, SERVICES
 from chat_service.api.json import json_response
 from chat_service.api.request import caller, json_body
 from chat_service.domain.errors import NotFound
@@ -111,7 +111,7 @@ async def history(request: web.Request) -> web.Response:
     page = await request.app[SERVICES].conversations.history(me, conversation_id, limit, **anchors)
     return json_response(
         {
-            "messages": render.messages_json(page.messages),
+            "messages": request.app[RENDERER].messages_json(page.messages),
             "next_cursor": str(page.next_cursor) if page.next_cursor else None,
         }
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from chat_service.api import render
-from chat_service.api.context import SERVICES
+from chat_service.api.context import RENDERER, SERVICES
 from chat_service.api.json import json_response
 from chat_service.api.request import caller, json_body
 from chat_service.domain.ids import parse_timeuuid
@@ -40,7 +40,7 @@ async def history(request: web.Request) -> web.Response:
     total_pages = -(-result.total // page_size)
     return json_response(
         {
-            "messages": render.messages_json(result.messages),
+            "messages": request.app[RENDERER].messages_json(result.messages),
             "pagination": {
                 "currentPage": result.page,
                 "pageSize": result.page_size,

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from chat_service.domain import validation
 from chat_service.domain.errors import InvalidInput, NotFound
@@ -17,6 +18,14 @@ from chat_service.repos.messages import MessageRepository
 from chat_service.repos.users import UserRepository
 from chat_service.services.limits import Limits
 from chat_service.services.messaging import Draft, MessageWriter, Target
+
+
+class KnownUsers(Protocol):
+    """Usernames found already: a bounded set (`infra.caches.CacheRegistry.fifo`)."""
+
+    def __contains__(self, username: str) -> bool: ...
+
+    def __setitem__(self, username: str, found: bool) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +45,14 @@ class DirectMessageService:
         cache: TimelineCache,
         writer: MessageWriter,
         limits: Limits,
+        known_users: KnownUsers,
     ) -> None:
         self._users = users
         self._messages = messages
         self._cache = cache
         self._writer = writer
         self._limits = limits
-        self._known_users: set[str] = set()
+        self._known_users = known_users
 
     async def send(
         self, sender: str, recipient: object, content: object, client_message_id: object
@@ -146,6 +156,5 @@ class DirectMessageService:
             return False
         if await self._users.by_username(username) is None:
             return False
-        if len(self._known_users) < 1_000_000:
-            self._known_users.add(username)
+        self._known_users[username] = True
         return True

@@ -15,6 +15,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
 
 import cachetools
+from prometheus_client import Counter, Gauge
 
 from chat_service.infra import metrics
 
@@ -23,7 +24,7 @@ V = TypeVar("V")
 
 PUBLISH_INTERVAL_S = 1.0
 # In the order of `CacheRegistry.publish`'s figures.
-_METRICS = (
+_METRICS: tuple[Gauge | Counter, ...] = (
     metrics.LOCAL_CACHE_SIZE,
     metrics.LOCAL_CACHE_MAX_SIZE,
     metrics.LOCAL_CACHE_HITS,
@@ -43,16 +44,19 @@ class _CountsEvictions:
         return item
 
 
-class _FIFO(_CountsEvictions, cachetools.FIFOCache):  # type: ignore[misc]
+class _FIFO(_CountsEvictions, cachetools.FIFOCache):
     pass
 
 
-class _LRU(_CountsEvictions, cachetools.LRUCache):  # type: ignore[misc]
+class _LRU(_CountsEvictions, cachetools.LRUCache):
     pass
 
 
-class _TTL(_CountsEvictions, cachetools.TTLCache):  # type: ignore[misc]
+class _TTL(_CountsEvictions, cachetools.TTLCache):
     pass
+
+
+_Data = _FIFO | _LRU | _TTL
 
 
 class NamedCache(Generic[K, V]):
@@ -61,7 +65,7 @@ class NamedCache(Generic[K, V]):
 
     __slots__ = ("_data", "hits", "misses", "name")
 
-    def __init__(self, name: str, data: cachetools.Cache) -> None:
+    def __init__(self, name: str, data: _Data) -> None:
         self.name = name
         self._data = data
         self.hits = 0
@@ -164,13 +168,13 @@ class CacheRegistry:
     def close(self) -> None:
         """Publish the last counts and withdraw the sizes (the caches go with the app)."""
         self.publish()
-        for name, (size, max_size, *counts) in self._published.items():
+        for name, (size, max_size, hits, misses, evictions) in self._published.items():
             metrics.LOCAL_CACHE_SIZE.labels(name).dec(size)
             metrics.LOCAL_CACHE_MAX_SIZE.labels(name).dec(max_size)
-            self._published[name] = (0, 0, *counts)
+            self._published[name] = (0, 0, hits, misses, evictions)
         self._caches.clear()
 
-    def _register(self, name: str, data: cachetools.Cache) -> NamedCache[Any, Any]:
+    def _register(self, name: str, data: _Data) -> NamedCache[Any, Any]:
         if name in self._caches:
             raise ValueError(f"a cache named {name!r} exists already")
         cache: NamedCache[Any, Any] = NamedCache(name, data)

@@ -1,4 +1,4 @@
-"""In-memory fakes of the write side's ports: `services.messaging.MessageStore`,
+"""In-memory fakes of the write side's ports (`services/ports.py`): `MessageStore`,
 `ActivityStore`, `TimelineWriter` and `EventPublisher`."""
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from chat_service.domain import validation
 from chat_service.domain.errors import InvalidInput, NotFound
@@ -17,7 +18,14 @@ from chat_service.repos.messages import MessageRepository
 from chat_service.repos.users import UserRepository
 from chat_service.services.limits import Limits
 from chat_service.services.messaging import Draft, MessageWriter, Target
-from chat_service.services.ports import KnownUsers
+
+
+class KnownUsers(Protocol):
+    """Usernames found already: a bounded set (`infra.caches.CacheRegistry.fifo`)."""
+
+    def __contains__(self, username: str) -> bool: ...
+
+    def __setitem__(self, username: str, found: bool) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from chat_service.domain.errors import Conflict
 from chat_service.domain.events import Event, EventType
@@ -21,12 +22,53 @@ from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind
 from chat_service.infra import metrics
 from chat_service.repos.cache.timelines import conversation_timeline, user_timeline
-from chat_service.services.ports import (
-    ActivityStore,
-    EventPublisher,
-    MessageStore,
-    TimelineWriter,
-)
+
+
+class MessageStore(Protocol):
+    """Where messages are stored (`repos.messages.MessageRepository`)."""
+
+    async def reserve_client_id(
+        self, sender: str, client_message_id: str, conversation_id: uuid.UUID, message_id: uuid.UUID
+    ) -> tuple[uuid.UUID, uuid.UUID]: ...
+
+    async def store(
+        self,
+        message: Message,
+        copies: Sequence[str] = (),
+        *,
+        activity_for: Sequence[str] = (),
+        read_marker_for: str | None = None,
+        direct_between: tuple[str, str] | None = None,
+    ) -> None: ...
+
+    async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None: ...
+
+    async def edit(
+        self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
+    ) -> bool: ...
+
+    async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None: ...
+
+
+class ActivityStore(Protocol):
+    """The conversation lists' activity (`repos.conversations.ConversationRepository`)."""
+
+    async def record_activity(
+        self, conversation_id: uuid.UUID, usernames: Sequence[str], message_id: uuid.UUID
+    ) -> None: ...
+
+
+class TimelineWriter(Protocol):
+    """The recent-history cache (`repos.cache.timelines.TimelineCache`)."""
+
+    async def append(self, timelines: Sequence[str], message: Message) -> None: ...
+
+    async def replace(self, timelines: Sequence[str], message: Message) -> None: ...
+
+
+class EventPublisher(Protocol):
+    async def publish(self, event: Event) -> None: ...
+
 
 # How long a retry waits for the first attempt, still in flight, to store its message.
 _IN_FLIGHT_WAITS_S = (0.05, 0.1, 0.2, 0.4, 0.8)

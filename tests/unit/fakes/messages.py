@@ -1,4 +1,4 @@
-"""In-memory fakes of the write side's ports (`services/ports.py`): `MessageStore`,
+"""In-memory fakes of the write side's ports: `services.messaging.MessageStore`,
 `ActivityStore`, `TimelineWriter` and `EventPublisher`."""
 
 from __future__ import annotations

@@ -1,1 +1,2 @@
-"""In-memory fakes of the ports services use, for fast unit tests of the rules."""
+"""In-memory fakes of the ports the services use (`chat_service/services/ports.py`), and
+`world()`, which wires the real services on them."""

@@ -15,8 +15,10 @@ import aiohttp
 from chat_service.domain.clock import now_ns, to_millis
 from chat_service.domain.ids import TimeUuidFactory, direct_conversation_id
 from chat_service.domain.models import Message, User, UserCredentials
+from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.settings import Settings
+from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.users import UserRepository
 from chat_service.services.passwords import PasswordHasher
@@ -54,7 +56,10 @@ async def _users(db: CassandraSession, settings: Settings) -> list[dict[str, str
     password_hash = await hasher.hash(PASSWORD)
     hasher.close()
     issuer = TokenIssuer(
-        settings.jwt_secret.get_secret_value(), settings.jwt_algorithm, settings.jwt_access_ttl_s
+        settings.jwt_secret.get_secret_value(),
+        settings.jwt_algorithm,
+        settings.jwt_access_ttl_s,
+        CacheRegistry().lru("verified_tokens", 1),  # it only issues
     )
     run = uuid.uuid4().hex[:6]
     users = []
@@ -72,7 +77,13 @@ async def _heavy_histories(
     db: CassandraSession, heavy: list[dict[str, str]], others: list[dict[str, str]]
 ) -> list[dict[str, str]]:
     """Users with 10,000 direct messages each, over the last day."""
-    repo = await MessageRepository.create(db)
+    caches = CacheRegistry()
+    repo = await MessageRepository.create(
+        db,
+        await ConversationRepository.create(db),
+        known_buckets=caches.fifo("known_bucket_rows", 100_000),
+        known_direct=caches.fifo("known_direct_conversations", 100_000),
+    )
     factory = TimeUuidFactory()
     start = time.time_ns() - 86_400 * 10**9
     writes = []

@@ -11,21 +11,27 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import WSCloseCode, web
 
 from chat_service.api.auth import auth_middleware
-from chat_service.api.context import HUB, LIVE, SERVICES
+from chat_service.api.context import HUB, LIVE, RENDERER, SERVICES
 from chat_service.api.cors import cors_middlewares
 from chat_service.api.errors import error_middleware
 from chat_service.api.hub import Hub, LiveSettings
 from chat_service.api.logging import access_log_middleware
 from chat_service.api.metrics import metrics_middleware
+from chat_service.api.render import MessageRenderer
 from chat_service.api.routes import setup_routes
 from chat_service.domain.clock import now_ns
 from chat_service.domain.ids import TimeUuidFactory
+from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
 from chat_service.repos.cache.events import EventBus
 from chat_service.repos.cache.rate_limits import RateLimiter
-from chat_service.repos.cache.timelines import TimelineCache
+from chat_service.repos.cache.timelines import (
+    TimelineCache,
+    TimelineMemos,
+    remembered_page_bytes,
+)
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.health import StoreProbes
 from chat_service.repos.messages import MessageRepository
@@ -85,13 +91,31 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         app[LIVE] = LiveSettings(
             settings.ws_heartbeat_s, settings.ws_idle_timeout_s, settings.ws_queue_size
         )
-        members = MemberCache()
+        caches = CacheRegistry()
+        app[RENDERER] = MessageRenderer(
+            caches.fifo("rendered_messages", settings.local_cache_rendered_messages)
+        )
+        members = MemberCache(
+            caches.ttl("members", settings.local_cache_members, settings.local_cache_members_ttl_s)
+        )
         delivery = asyncio.create_task(_hear_events(bus, hub, members))
+        publishing = asyncio.create_task(caches.publish_every())
         try:
             users = await UserRepository.create(db)
-            messages = await MessageRepository.create(db)
             conversations = await ConversationRepository.create(db)
-            cache = TimelineCache(redis, max_len=settings.cache_history_size)
+            messages = await MessageRepository.create(
+                db,
+                conversations,
+                known_buckets=caches.fifo(
+                    "known_bucket_rows", settings.local_cache_known_bucket_rows
+                ),
+                known_direct=caches.fifo(
+                    "known_direct_conversations", settings.local_cache_known_direct_conversations
+                ),
+            )
+            cache = TimelineCache(
+                redis, _timeline_memos(caches, settings), max_len=settings.cache_history_size
+            )
             writer = MessageWriter(messages, conversations, cache, bus, TimeUuidFactory())
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
             timelines = TimelinePages(cache, messages.conversations, messages.users)
@@ -106,12 +130,19 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                         settings.jwt_secret.get_secret_value(),
                         settings.jwt_algorithm,
                         settings.jwt_access_ttl_s,
+                        caches.lru("verified_tokens", settings.local_cache_verified_tokens),
                     ),
                     limits,
                     refresh_ttl_s=settings.jwt_refresh_ttl_s,
                     clock_ns=now_ns,
                 ),
-                direct_messages=DirectMessageService(users, timelines, writer, limits),
+                direct_messages=DirectMessageService(
+                    users,
+                    timelines,
+                    writer,
+                    limits,
+                    caches.fifo("known_users", settings.local_cache_known_users),
+                ),
                 membership=MembershipService(
                     users, conversations, access, writer, bus, clock_ns=now_ns
                 ),
@@ -123,6 +154,8 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             yield
         finally:
             delivery.cancel()
+            publishing.cancel()
+            caches.close()
             hasher.close()
             await subscriber.aclose()
             await redis.aclose()
@@ -137,6 +170,16 @@ async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache) -> None:
     async for item in bus.listen():
         members.hear(item)
         hub.hear(item)
+
+
+def _timeline_memos(caches: CacheRegistry, settings: Settings) -> TimelineMemos:
+    return TimelineMemos(
+        decoded=caches.fifo("decoded_messages", settings.local_cache_decoded_messages),
+        floors=caches.fifo("timeline_floors", settings.local_cache_timeline_floors),
+        pages=caches.lru(
+            "timeline_pages", settings.local_cache_timeline_pages_bytes, remembered_page_bytes
+        ),
+    )
 
 
 def _limit_settings(settings: Settings) -> LimitSettings:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from chat_service.api.hub import Hub, LiveSettings
+from chat_service.api.render import MessageRenderer
 from chat_service.services.container import Services
 from chat_service.services.tokens import AccessClaims
 
@@ -14,3 +15,4 @@ USER_ID = web.RequestKey("user_id", str)
 CALLER = web.RequestKey("caller", AccessClaims)
 HUB = web.AppKey("hub", Hub)
 LIVE = web.AppKey("live", LiveSettings)
+RENDERER = web.AppKey("renderer", MessageRenderer)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from chat_service.api import render
-from chat_service.api.context import CALLER, SERVICES
+from chat_service.api.context import CALLER, RENDERER, SERVICES
 from chat_service.api.inputs import takes
 from chat_service.api.json import json_response
 from chat_service.api.schemas.conversations import (
@@ -94,7 +94,7 @@ async def history(request: web.Request, query: HistoryQuery) -> web.Response:
     )
     return json_response(
         {
-            "messages": render.messages_json(page.messages),
+            "messages": request.app[RENDERER].messages_json(page.messages),
             "next_cursor": str(page.next_cursor) if page.next_cursor else None,
         }
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from chat_service.api import render
-from chat_service.api.context import CALLER, SERVICES
+from chat_service.api.context import CALLER, RENDERER, SERVICES
 from chat_service.api.inputs import takes
 from chat_service.api.json import json_response
 from chat_service.api.schemas.messages import DirectHistoryQuery, SendDirectMessageRequest
@@ -27,7 +27,7 @@ async def history(request: web.Request, query: DirectHistoryQuery) -> web.Respon
     )
     return json_response(
         {
-            "messages": render.messages_json(result.messages),
+            "messages": request.app[RENDERER].messages_json(result.messages),
             "pagination": {
                 "currentPage": result.page,
                 "pageSize": result.page_size,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -54,44 +54,44 @@ def message(value: Message) -> dict[str, Any]:
     }
 
 
-class MessageJson:
-    """Messages rendered to JSON once per process, for pages that many readers fetch.
+class RenderedMessages(Protocol):
+    """A bounded mapping (`infra.caches.CacheRegistry.fifo`), made by `app.py`."""
+
+    def get(self, key: tuple[int, int | None, bool]) -> orjson.Fragment | None: ...
+
+    def __setitem__(self, key: tuple[int, int | None, bool], value: orjson.Fragment) -> None: ...
+
+
+class MessageRenderer:
+    """Messages rendered to JSON once per app, for pages that many readers fetch.
 
     A message's rendering is fixed by its id, its edit time and whether it is deleted (the
-    rest never changes once stored), so those are the key. The oldest entries go first when
-    the memo is full.
+    rest never changes once stored), so those are the key.
     """
 
-    def __init__(self, max_entries: int = 20_000) -> None:
-        self._max_entries = max_entries
-        self._rendered: dict[tuple[object, ...], orjson.Fragment] = {}
+    def __init__(self, rendered: RenderedMessages) -> None:
+        self._rendered = rendered
 
-    def __call__(self, value: Message) -> orjson.Fragment:
+    def message_json(self, value: Message) -> orjson.Fragment:
         key = (value.id.int, value.edited_at_ns, value.deleted)  # UUID's own hash is Python
         fragment = self._rendered.get(key)
         if fragment is None:
             fragment = orjson.Fragment(orjson.dumps(message(value)))
-            if len(self._rendered) >= self._max_entries:
-                del self._rendered[next(iter(self._rendered))]
             self._rendered[key] = fragment
         return fragment
 
+    def messages_json(self, values: Sequence[Message]) -> orjson.Fragment:
+        """The messages as one JSON array. A page shared by every reader of the unchanged
+        cached page keeps its array, so only its first reader joins the messages."""
+        if isinstance(values, SharedMessages):
+            if values.memo is None:
+                values.memo = self._array(values)
+            return values.memo
+        return self._array(values)
 
-message_json = MessageJson()
-
-
-def messages_json(values: Sequence[Message]) -> orjson.Fragment:
-    """The messages as one JSON array. A page shared by every reader of the unchanged
-    cached page keeps its array, so only its first reader joins the messages."""
-    if isinstance(values, SharedMessages):
-        if values.memo is None:
-            values.memo = _array(values)
-        return values.memo
-    return _array(values)
-
-
-def _array(values: Sequence[Message]) -> orjson.Fragment:
-    return orjson.Fragment(orjson.dumps([message_json(value) for value in values]))
+    def _array(self, values: Sequence[Message]) -> orjson.Fragment:
+        one = self.message_json
+        return orjson.Fragment(orjson.dumps([one(value) for value in values]))
 
 
 def member(value: Member) -> dict[str, Any]:

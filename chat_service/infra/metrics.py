@@ -50,6 +50,27 @@ STORE_UP = Gauge(
 CACHE_REQUESTS = Counter("cache_requests_total", "Cache reads", ["kind", "result"])
 MESSAGES_STORED = Counter("messages_stored_total", "Messages stored", ["kind"])
 
+# The named in-process caches (infra/caches.py), published once a second by each process.
+LOCAL_CACHE_SIZE = Gauge(
+    "local_cache_size",
+    "Entries an in-process cache holds (bytes, for one sized by bytes)",
+    ["cache"],
+    multiprocess_mode="livesum",
+)
+LOCAL_CACHE_MAX_SIZE = Gauge(
+    "local_cache_max_size",
+    "What an in-process cache may hold, in its size's unit",
+    ["cache"],
+    multiprocess_mode="livesum",
+)
+LOCAL_CACHE_HITS = Counter("local_cache_hits_total", "In-process cache lookups answered", ["cache"])
+LOCAL_CACHE_MISSES = Counter(
+    "local_cache_misses_total", "In-process cache lookups not answered", ["cache"]
+)
+LOCAL_CACHE_EVICTIONS = Counter(
+    "local_cache_evictions_total", "Entries dropped to make room in an in-process cache", ["cache"]
+)
+
 WS_CONNECTIONS = Gauge(
     "websocket_connections", "Open WebSocket connections", multiprocess_mode="livesum"
 )

@@ -133,6 +133,18 @@ class Settings(CassandraSettings):
     redis_timeout_s: float = Field(1.0, gt=0, le=30)
     cache_history_size: int = Field(500, ge=10, le=10_000)
 
+    # In-process caches (infra/caches.py): how much each may hold.
+    local_cache_rendered_messages: int = Field(20_000, ge=1)
+    local_cache_decoded_messages: int = Field(20_000, ge=1)
+    local_cache_timeline_pages_bytes: int = Field(16 * 2**20, ge=1)
+    local_cache_timeline_floors: int = Field(100_000, ge=1)
+    local_cache_verified_tokens: int = Field(20_000, ge=1)
+    local_cache_members: int = Field(100_000, ge=1)
+    local_cache_members_ttl_s: float = Field(10.0, gt=0)
+    local_cache_known_users: int = Field(1_000_000, ge=1)
+    local_cache_known_direct_conversations: int = Field(200_000, ge=1)
+    local_cache_known_bucket_rows: int = Field(100_000, ge=1)
+
     send_limit_per_minute: int = Field(60, ge=1)
     send_limit_per_day: int = Field(1000, ge=1)
     login_failure_limit: int = Field(5, ge=1)

@@ -15,6 +15,7 @@ timestamp):
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from cassandra.query import BatchStatement, BatchType
@@ -32,6 +33,7 @@ from chat_service.infra.cassandra import unset_nulls
 from chat_service.repos.base import PreparedRepository
 
 FIRST_WINS_BASE = 2**62
+ACTIVITY_CHUNK = 50  # single-row updates per unlogged batch of a group message's fan-out
 _MEMBER_COLUMNS = "conversation_id, username, role, joined_at, last_read_message_id"
 
 
@@ -148,60 +150,82 @@ class ConversationRepository(PreparedRepository):
         batch.add(self._s["delete_user_row"], (username, conversation_id))
         await self._db.execute(batch)
 
-    def direct_statements(
-        self, conversation_id: uuid.UUID, people: tuple[str, str], first_message: uuid.UUID
-    ) -> list[Any]:
-        """Bound statements that (re)create a direct conversation, first writer winning."""
+    # Activity and read state.
+
+    async def mark_read(
+        self, username: str, conversation_id: uuid.UUID, message_id: uuid.UUID
+    ) -> None:
+        """Move the user's read marker (list row and member row) up to `message_id`; never
+        back, the write timestamp being the message's time."""
+        batch = BatchStatement(BatchType.UNLOGGED)  # two partitions, one round trip
+        self.add_read_marker(batch, username, conversation_id, message_id)
+        await self._db.execute(batch)
+
+    async def record_activity(
+        self, conversation_id: uuid.UUID, usernames: Sequence[str], message_id: uuid.UUID
+    ) -> None:
+        """Move each user's list row to `message_id` (a group message's fan-out), in
+        unlogged batches of `ACTIVITY_CHUNK` single-row updates, one after another."""
+        for start in range(0, len(usernames), ACTIVITY_CHUNK):
+            batch = BatchStatement(BatchType.UNLOGGED)
+            for name in usernames[start : start + ACTIVITY_CHUNK]:
+                self.add_activity(batch, name, conversation_id, message_id)
+            await self._db.execute(batch)
+
+    # Rows a message's own logged batch carries (`MessageRepository.store` builds it).
+
+    def add_direct_conversation(
+        self,
+        batch: BatchStatement,
+        conversation_id: uuid.UUID,
+        people: tuple[str, str],
+        first_message: uuid.UUID,
+    ) -> None:
+        """The rows that (re)create a direct conversation, the first writer winning."""
         created_ns = epoch_ns(first_message)
         created = ns_to_datetime(created_ns)
         first_wins = FIRST_WINS_BASE - created_ns // 1000
         sender, recipient = people
-        statements = [
-            self._s["insert"].bind(
-                unset_nulls((conversation_id, ConversationType.DIRECT.value, None, sender, True,
-                             created, first_wins))
-            )
-        ]  # fmt: skip
+        batch.add(
+            self._s["insert"],
+            unset_nulls((conversation_id, ConversationType.DIRECT.value, None, sender, True,
+                         created, first_wins)),
+        )  # fmt: skip
         for person, peer in ((sender, recipient), (recipient, sender)):
-            statements.append(
-                self._s["insert_direct_member"].bind(
-                    (conversation_id, person, Role.MEMBER.value, created, first_wins)
-                )
+            batch.add(
+                self._s["insert_direct_member"],
+                (conversation_id, person, Role.MEMBER.value, created, first_wins),
             )
-            statements.append(
-                self._s["insert_user_row"].bind(
-                    unset_nulls((person, conversation_id, ConversationType.DIRECT.value, None,
-                                 peer, created, first_wins))
-                )
+            batch.add(
+                self._s["insert_user_row"],
+                unset_nulls((person, conversation_id, ConversationType.DIRECT.value, None,
+                             peer, created, first_wins)),
             )  # fmt: skip
-        return statements
 
-    # Activity and read state.
-
-    def activity_statement(
-        self, username: str, conversation_id: uuid.UUID, message_id: uuid.UUID
-    ) -> Any:
-        return self._s["activity"].bind(
-            (message_timestamp_us(message_id), message_id, username, conversation_id)
+    def add_activity(
+        self,
+        batch: BatchStatement,
+        username: str,
+        conversation_id: uuid.UUID,
+        message_id: uuid.UUID,
+    ) -> None:
+        batch.add(
+            self._s["activity"],
+            (message_timestamp_us(message_id), message_id, username, conversation_id),
         )
 
-    def read_statements(
-        self, username: str, conversation_id: uuid.UUID, message_id: uuid.UUID
-    ) -> list[Any]:
+    def add_read_marker(
+        self,
+        batch: BatchStatement,
+        username: str,
+        conversation_id: uuid.UUID,
+        message_id: uuid.UUID,
+    ) -> None:
         at = message_timestamp_us(message_id)
-        return [
-            self._s["read_user"].bind((at, message_id, username, conversation_id)),
-            self._s["read_member"].bind((at, message_id, conversation_id, username)),
-        ]
+        batch.add(self._s["read_user"], (at, message_id, username, conversation_id))
+        batch.add(self._s["read_member"], (at, message_id, conversation_id, username))
 
-    async def execute_all(self, statements: list[Any]) -> None:
-        """Independent single-partition writes, as one unlogged batch (one round trip)."""
-        if not statements:
-            return
-        batch = BatchStatement(BatchType.UNLOGGED)
-        for statement in statements:
-            batch.add(statement)
-        await self._db.execute(batch)
+    # The conversation list.
 
     async def user_conversations(self, username: str) -> list[UserConversation]:
         rows = await self._db.execute(self._s["user_rows"], (username,))

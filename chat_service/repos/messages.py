@@ -1,17 +1,19 @@
 """Messages in Cassandra: every copy of one message is written by one logged batch.
 
 A group message has one copy (its conversation's history); a direct message has three (its
-conversation's history and each participant's history of direct messages). A logged batch
-makes the copies all-or-nothing even if this process dies mid-write; each copy is keyed by
-the message id, so a retried batch only overwrites itself. The per-bucket counters cannot
-join that batch (Cassandra keeps counters apart) and are written after it.
+conversation's history and each participant's history of direct messages). The caller
+states what else the message changes (whose activity and read marker move to it, which
+direct conversation it (re)creates); those rows join the same batch. A logged batch makes
+it all-or-nothing even if this process dies mid-write; each row is keyed by the message id
+or written with the message's own timestamp, so a retried batch only overwrites itself.
+The per-bucket counters cannot join that batch (Cassandra keeps counters apart) and are
+written after it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +23,9 @@ from cassandra.query import BatchStatement, BatchType
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.ids import day_bucket
 from chat_service.domain.models import Message
+from chat_service.infra.caches import NamedCache
 from chat_service.infra.cassandra import CassandraSession
+from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.timelines import (
     CONVERSATION_TABLES,
     USER_TABLES,
@@ -29,8 +33,6 @@ from chat_service.repos.timelines import (
 )
 
 log = structlog.get_logger(__name__)
-
-_KNOWN_BUCKETS_MAX = 100_000
 
 
 class MessageRepository:
@@ -40,16 +42,28 @@ class MessageRepository:
         conversations: TimelineStore,
         users: TimelineStore,
         statements: dict[str, Any],
+        rows: ConversationRepository,
+        known_buckets: NamedCache[tuple[object, int], bool],
+        known_direct: NamedCache[int, bool],
     ) -> None:
         self._db = db
         self.conversations = conversations
         self.users = users
         self._s = statements
-        # Bucket index rows this process has written already; skipping them saves a write.
-        self._known_buckets: OrderedDict[tuple[object, int], None] = OrderedDict()
+        self._rows = rows
+        # Rows this process has written already (idempotent ones, so skipping them is safe):
+        # a busy bucket costs one index write, a direct conversation one set of rows.
+        self._known_buckets = known_buckets
+        self._known_direct = known_direct  # by conversation id as an int (UUID hashes slowly)
 
     @classmethod
-    async def create(cls, db: CassandraSession) -> MessageRepository:
+    async def create(
+        cls,
+        db: CassandraSession,
+        rows: ConversationRepository,
+        known_buckets: NamedCache[tuple[object, int], bool],
+        known_direct: NamedCache[int, bool],
+    ) -> MessageRepository:
         cql = {
             "reserve": "INSERT INTO sends_by_client_id "
             "(sender, client_message_id, conversation_id, message_id) VALUES (?, ?, ?, ?) "
@@ -60,6 +74,9 @@ class MessageRepository:
             await TimelineStore.create(db, CONVERSATION_TABLES),
             await TimelineStore.create(db, USER_TABLES),
             {name: await db.prepare(text) for name, text in cql.items()},
+            rows,
+            known_buckets,
+            known_direct,
         )
 
     async def reserve_client_id(
@@ -76,31 +93,52 @@ class MessageRepository:
         return row.conversation_id, row.message_id
 
     async def store(
-        self, message: Message, user_copies: Sequence[str] = (), extra: Sequence[Any] = ()
+        self,
+        message: Message,
+        copies: Sequence[str] = (),
+        *,
+        activity_for: Sequence[str] = (),
+        read_marker_for: str | None = None,
+        direct_between: tuple[str, str] | None = None,
     ) -> None:
-        """Write the conversation copy, one copy per user in `user_copies` (direct messages),
-        and the caller's `extra` statements in one logged batch; then count the message."""
+        """Store `message` as one logged batch: the conversation's copy, one copy per user in
+        `copies` (direct messages), the bucket index rows not known yet, the list rows of
+        `activity_for` moved to it, the read marker of `read_marker_for` moved to it, and
+        the direct conversation between `direct_between` unless already written; then the
+        counters."""
         bucket = day_bucket(message.id)
         conversation = message.conversation_id
         batch = BatchStatement(BatchType.LOGGED)
         batch.add(self.conversations.insert(conversation, message))
-        for person in user_copies:
+        for person in copies:
             batch.add(self.users.insert(person, message))
-        owners = [(self.conversations, conversation)] + [(self.users, p) for p in user_copies]
+        owners = [(self.conversations, conversation)] + [(self.users, p) for p in copies]
         new_buckets = [
             (store, owner) for store, owner in owners if (owner, bucket) not in self._known_buckets
         ]
         for store, owner in new_buckets:
             batch.add(store.index(owner, bucket))
-        for statement in extra:
-            batch.add(statement)
+        rows = self._rows
+        for person in activity_for:
+            rows.add_activity(batch, person, conversation, message.id)
+        if read_marker_for is not None:
+            rows.add_read_marker(batch, read_marker_for, conversation, message.id)
+        if direct_between is not None and conversation.int in self._known_direct:
+            direct_between = None
+        if direct_between is not None:
+            rows.add_direct_conversation(batch, conversation, direct_between, message.id)
         await self._db.execute(batch)
         for _, owner in new_buckets:
-            self._remember_bucket(owner, bucket)
+            self._known_buckets[(owner, bucket)] = True
+        if direct_between is not None:
+            self._known_direct[conversation.int] = True
         counters = BatchStatement(BatchType.COUNTER)
         for store, owner in owners:
             counters.add(store.count(owner, bucket))
         await self._count(counters, message.id)
+
+    async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
+        return await self.conversations.get(conversation_id, message_id)
 
     async def edit(
         self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
@@ -129,8 +167,3 @@ class MessageRepository:
             await self._db.execute(counters)
         except StoreUnavailable:
             log.warning("messages.count_failed", message_id=str(message_id))
-
-    def _remember_bucket(self, owner: object, bucket: int) -> None:
-        self._known_buckets[(owner, bucket)] = None
-        if len(self._known_buckets) > _KNOWN_BUCKETS_MAX:
-            self._known_buckets.popitem(last=False)

@@ -4,6 +4,7 @@ of every direct message sent or received, paged by page number or by cursor."""
 from __future__ import annotations
 
 import uuid
+from typing import Protocol
 
 from chat_service.domain import validation
 from chat_service.domain.errors import InvalidInput, NotFound
@@ -14,6 +15,14 @@ from chat_service.services.messaging import Draft, Target
 from chat_service.services.ports import MessagePoster, SendLimits, TimelineReader, UserLookup
 
 
+class KnownUsers(Protocol):
+    """Usernames found already: a bounded set (`infra.caches.CacheRegistry.fifo`)."""
+
+    def __contains__(self, username: str) -> bool: ...
+
+    def __setitem__(self, username: str, found: bool) -> None: ...
+
+
 class DirectMessageService:
     def __init__(
         self,
@@ -21,12 +30,13 @@ class DirectMessageService:
         timelines: TimelineReader,
         writer: MessagePoster,
         limits: SendLimits,
+        known_users: KnownUsers,
     ) -> None:
         self._users = users
         self._timelines = timelines
         self._writer = writer
         self._limits = limits
-        self._known_users: set[str] = set()
+        self._known_users = known_users
 
     async def send(
         self, sender: str, recipient: object, content: object, client_message_id: object
@@ -66,6 +76,5 @@ class DirectMessageService:
             return False
         if await self._users.by_username(username) is None:
             return False
-        if len(self._known_users) < 1_000_000:
-            self._known_users.add(username)
+        self._known_users[username] = True
         return True

@@ -9,15 +9,16 @@ must take effect at once too, hence:
   (every process hears every event), typically within a millisecond or two;
 - while the bus is down nothing is remembered (removals could be missed), and a read that
   was already under way when a removal was heard does not store what it found;
-- an entry lives at most `ttl_s`, which bounds staleness should an event be lost while the
-  subscription stayed up (publishing is best effort).
+- an entry lives at most the cache's TTL (`LOCAL_CACHE_MEMBERS_TTL_S`), which bounds
+  staleness should an event be lost while the subscription stayed up (publishing is best
+  effort).
 """
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from chat_service.domain.events import Event, EventType
 from chat_service.repos.cache.events import BusDown, BusUp
@@ -25,17 +26,21 @@ from chat_service.repos.cache.events import BusDown, BusUp
 _Key = tuple[uuid.UUID, str]
 
 
+class RememberedMembers(Protocol):
+    """A bounded mapping whose entries expire (`infra.caches.CacheRegistry.ttl`)."""
+
+    def get(self, key: _Key) -> bool | None: ...
+
+    def __setitem__(self, key: _Key, value: bool) -> None: ...
+
+    def pop(self, key: _Key) -> bool | None: ...
+
+    def clear(self) -> None: ...
+
+
 class MemberCache:
-    def __init__(
-        self,
-        ttl_s: float = 10.0,
-        max_entries: int = 100_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._ttl_s = ttl_s
-        self._max_entries = max_entries
-        self._clock = clock
-        self._until: dict[_Key, float] = {}
+    def __init__(self, remembered: RememberedMembers) -> None:
+        self._remembered = remembered
         self._forgettings = 0  # bumped by every removal heard: reads under way do not store
         self._bus_up = False  # until the subscription is up: removals cannot be heard before
 
@@ -44,22 +49,19 @@ class MemberCache:
     ) -> bool:
         """Whether `username` is a member, from memory or else from `load()`."""
         key = (conversation_id, username)
-        until = self._until.get(key)
-        if until is not None and until > self._clock():
+        if self._remembered.get(key):
             return True
         forgettings = self._forgettings
         found = await load()
         if found and self._bus_up and forgettings == self._forgettings:
-            if len(self._until) >= self._max_entries:
-                del self._until[next(iter(self._until))]
-            self._until[key] = self._clock() + self._ttl_s
+            self._remembered[key] = True
         elif not found:
-            self._until.pop(key, None)
+            self._remembered.pop(key)
         return found
 
     def forget(self, conversation_id: uuid.UUID, username: str) -> None:
         self._forgettings += 1
-        self._until.pop((conversation_id, username), None)
+        self._remembered.pop((conversation_id, username))
 
     def hear(self, item: Event | BusDown | BusUp) -> None:
         """What the bus says: a removal, or that the subscription went down or is up."""
@@ -73,7 +75,7 @@ class MemberCache:
     def bus_down(self) -> None:
         self._bus_up = False
         self._forgettings += 1
-        self._until.clear()
+        self._remembered.clear()
 
     def bus_up(self) -> None:
         self._bus_up = True

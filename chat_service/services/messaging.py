@@ -1,18 +1,18 @@
 """Posting, editing and deleting a message in a conversation: the order of writes.
 
 1. An optional retry key is claimed (so retries store nothing new).
-2. Every Cassandra copy, with the conversation rows a direct message (re)creates, the
-   sender's activity and read marker, in one logged batch; the counters after it.
+2. Every Cassandra copy, with the conversation rows a direct message (re)creates and the
+   sender's activity and read marker, all or nothing; the counters after it.
 3. Every other member's activity (groups), then the Redis cache, then the live event.
-Cassandra accepts a message before anything derived from it is written.
+Cassandra accepts a message before anything derived from it is written. This module says
+what each step writes; the repositories decide how it is written.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -21,13 +21,49 @@ from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind
 from chat_service.infra import metrics
-from chat_service.repos.cache.timelines import (
-    TimelineCache,
-    conversation_timeline,
-    user_timeline,
-)
-from chat_service.repos.conversations import ConversationRepository
-from chat_service.repos.messages import MessageRepository
+from chat_service.repos.cache.timelines import conversation_timeline, user_timeline
+
+
+class MessageStore(Protocol):
+    """Where messages are stored (`repos.messages.MessageRepository`)."""
+
+    async def reserve_client_id(
+        self, sender: str, client_message_id: str, conversation_id: uuid.UUID, message_id: uuid.UUID
+    ) -> tuple[uuid.UUID, uuid.UUID]: ...
+
+    async def store(
+        self,
+        message: Message,
+        copies: Sequence[str] = (),
+        *,
+        activity_for: Sequence[str] = (),
+        read_marker_for: str | None = None,
+        direct_between: tuple[str, str] | None = None,
+    ) -> None: ...
+
+    async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None: ...
+
+    async def edit(
+        self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
+    ) -> bool: ...
+
+    async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None: ...
+
+
+class ActivityStore(Protocol):
+    """The conversation lists' activity (`repos.conversations.ConversationRepository`)."""
+
+    async def record_activity(
+        self, conversation_id: uuid.UUID, usernames: Sequence[str], message_id: uuid.UUID
+    ) -> None: ...
+
+
+class TimelineWriter(Protocol):
+    """The recent-history cache (`repos.cache.timelines.TimelineCache`)."""
+
+    async def append(self, timelines: Sequence[str], message: Message) -> None: ...
+
+    async def replace(self, timelines: Sequence[str], message: Message) -> None: ...
 
 
 class EventPublisher(Protocol):
@@ -36,8 +72,6 @@ class EventPublisher(Protocol):
 
 # How long a retry waits for the first attempt, still in flight, to store its message.
 _IN_FLIGHT_WAITS_S = (0.05, 0.1, 0.2, 0.4, 0.8)
-_FAN_OUT_CHUNK = 50
-_KNOWN_DIRECT_MAX = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +96,19 @@ class Draft:
 class MessageWriter:
     def __init__(
         self,
-        messages: MessageRepository,
-        conversations: ConversationRepository,
-        cache: TimelineCache,
+        messages: MessageStore,
+        conversations: ActivityStore,
+        cache: TimelineWriter,
         events: EventPublisher,
         ids: TimeUuidFactory,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._messages = messages
         self._conversations = conversations
         self._cache = cache
         self._events = events
         self._ids = ids
-        # Direct conversations whose rows this process has written: later messages skip
-        # rewriting them (they are idempotent, first writer wins, so skipping is safe).
-        self._known_direct: OrderedDict[uuid.UUID, None] = OrderedDict()
+        self._sleep = sleep
 
     async def post(self, target: Target, draft: Draft) -> Message:
         message_id = self._ids.new()
@@ -92,14 +125,21 @@ class MessageWriter:
             kind=draft.kind,
             attachment=draft.attachment,
         )
+        sender, peer = draft.sender, target.peer
         direct = target.type is ConversationType.DIRECT
-        user_copies = _participants(message) if direct else ()
-        await self._messages.store(message, user_copies, self._batched_rows(target, message))
-        if direct:
-            self._remember_direct(target.conversation_id)
+        if direct and peer is not None:
+            # The copies, both list rows, the sender's read marker and the conversation
+            # itself, stored together.
+            pair = (sender, peer)
+            await self._messages.store(
+                message, pair, activity_for=pair, read_marker_for=sender, direct_between=pair
+            )
+        else:
+            await self._messages.store(message, activity_for=(sender,), read_marker_for=sender)
         metrics.MESSAGES_STORED.labels(target.type.value).inc()
-        if not direct:
-            await self._fan_out_activity(target, message)
+        if not direct:  # every other member's list row, after the message is stored
+            others = [name for name in target.members if name != sender]
+            await self._conversations.record_activity(target.conversation_id, others, message.id)
         await self._cache.append(_timelines(message), message)
         await self._notify(EventType.MESSAGE_CREATED, target.members, message)
         return message
@@ -127,40 +167,6 @@ class MessageWriter:
             Event(kind, tuple(audience), message.conversation_id, message=message)
         )
 
-    def _batched_rows(self, target: Target, message: Message) -> list[object]:
-        """Rows written in the message's own batch: the sender's activity and read marker,
-        and for a direct message the conversation itself and the peer's activity."""
-        conversation = target.conversation_id
-        rows: list[object] = [
-            self._conversations.activity_statement(message.sender, conversation, message.id),
-            *self._conversations.read_statements(message.sender, conversation, message.id),
-        ]
-        if target.type is ConversationType.DIRECT and target.peer is not None:
-            if conversation not in self._known_direct:
-                rows += self._conversations.direct_statements(
-                    conversation, (message.sender, target.peer), message.id
-                )
-            rows.append(
-                self._conversations.activity_statement(target.peer, conversation, message.id)
-            )
-        return rows
-
-    def _remember_direct(self, conversation_id: uuid.UUID) -> None:
-        self._known_direct[conversation_id] = None
-        if len(self._known_direct) > _KNOWN_DIRECT_MAX:
-            self._known_direct.popitem(last=False)
-
-    async def _fan_out_activity(self, target: Target, message: Message) -> None:
-        others = [name for name in target.members if name != message.sender]
-        for start in range(0, len(others), _FAN_OUT_CHUNK):
-            chunk = others[start : start + _FAN_OUT_CHUNK]
-            await self._conversations.execute_all(
-                [
-                    self._conversations.activity_statement(name, target.conversation_id, message.id)
-                    for name in chunk
-                ]
-            )
-
     async def _claim(
         self, target: Target, draft: Draft, message_id: uuid.UUID
     ) -> tuple[Message | None, uuid.UUID]:
@@ -185,8 +191,8 @@ class MessageWriter:
     ) -> Message | None:
         """The message an earlier attempt stored, waiting briefly if it is still in flight."""
         for pause in (0.0, *_IN_FLIGHT_WAITS_S):
-            await asyncio.sleep(pause)
-            found = await self._messages.conversations.get(conversation_id, message_id)
+            await self._sleep(pause)
+            found = await self._messages.get(conversation_id, message_id)
             if found is not None:
                 return found
         return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from chat_service.domain.models import (
     Conversation,
@@ -59,10 +59,9 @@ class ConversationStore(Protocol):
     async def set_role(self, conversation_id: uuid.UUID, username: str, role: Role) -> bool: ...
     async def remove_member(self, conversation_id: uuid.UUID, username: str) -> None: ...
     async def user_conversations(self, username: str) -> list[UserConversation]: ...
-    def read_statements(
+    async def mark_read(
         self, username: str, conversation_id: uuid.UUID, message_id: uuid.UUID
-    ) -> list[Any]: ...
-    async def execute_all(self, statements: list[Any]) -> None: ...
+    ) -> None: ...
 
 
 class TimelineReader(Protocol):

@@ -27,9 +27,7 @@ class ReadMarkerService:
         await self._access.membership(caller, conversation_id)
         read_up_to = validation.message_id(message_id, "message_id")
         await self._access.message_or_404(conversation_id, read_up_to)
-        await self._conversations.execute_all(
-            self._conversations.read_statements(caller, conversation_id, read_up_to)
-        )
+        await self._conversations.mark_read(caller, conversation_id, read_up_to)
         await self._events.publish(
             Event(
                 EventType.READ, (caller,), conversation_id, username=caller, message_id=read_up_to

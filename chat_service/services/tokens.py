@@ -8,15 +8,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import jwt
 
 from chat_service.domain.errors import Unauthenticated
 
 _NS = 1_000_000_000
-# Verified tokens remembered (a client sends the same token with every request until it
-# expires); the oldest is forgotten first.
-_VERIFIED_MAX = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,21 +23,33 @@ class AccessClaims:
     username: str
 
 
+class VerifiedTokens(Protocol):
+    """A bounded mapping (`infra.caches.CacheRegistry.lru`): token -> (claims, `exp`)."""
+
+    def get(self, token: str) -> tuple[AccessClaims, float] | None: ...
+
+    def __setitem__(self, token: str, verified: tuple[AccessClaims, float]) -> None: ...
+
+    def pop(self, token: str) -> tuple[AccessClaims, float] | None: ...
+
+
 class TokenIssuer:
     def __init__(
         self,
         secret: str,
         algorithm: str,
         access_ttl_s: int,
+        verified: VerifiedTokens,
         clock_s: Callable[[], float] = time.time,
     ) -> None:
         self._secret = secret
         self._algorithm = algorithm
         self._ttl_s = access_ttl_s
         self._clock_s = clock_s
-        # token -> (its claims, its `exp`): checking a signature costs more than the rest
-        # of a cached read, and the same exact string verifies the same way until `exp`.
-        self._verified: dict[str, tuple[AccessClaims, float]] = {}
+        # Tokens verified already (a client sends the same token with every request until
+        # it expires): checking a signature costs more than the rest of a cached read, and
+        # the same exact string verifies the same way until `exp`.
+        self._verified = verified
 
     def issue(self, user_id: uuid.UUID, username: str, now_ns: int) -> tuple[str, int]:
         """A signed access token and its expiry (ns since the epoch)."""
@@ -54,13 +64,14 @@ class TokenIssuer:
 
     def verify(self, token: str) -> AccessClaims:
         """The token's claims; `Unauthenticated` for anything missing, expired or forged."""
-        remembered = self._verified.pop(token, None)
+        remembered = self._verified.get(token)
         claims, expires_s = remembered or self._decode(token)
         if self._clock_s() >= expires_s:
+            if remembered is not None:
+                self._verified.pop(token)
             raise Unauthenticated("The access token is missing, invalid or expired.")
-        if len(self._verified) >= _VERIFIED_MAX:
-            del self._verified[next(iter(self._verified))]
-        self._verified[token] = (claims, expires_s)
+        if remembered is None:
+            self._verified[token] = (claims, expires_s)
         return claims
 
     def _decode(self, token: str) -> tuple[AccessClaims, float]:

@@ -9,8 +9,10 @@ from aiohttp.test_utils import TestClient
 
 from chat_service.domain.ids import NS_PER_DAY, TimeUuidFactory, direct_conversation_id
 from chat_service.domain.models import Message
+from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.settings import Settings
+from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.messages import MessageRepository
 from tests.integration.api import API, new_user, register
 
@@ -24,7 +26,13 @@ async def heavy_user(client: TestClient, migrated: Settings) -> tuple[dict[str, 
     ann, headers = await new_user(client, "heavy")
     bob = await register(client)
     db = await CassandraSession.connect(migrated, keyspace=migrated.cassandra_keyspace)
-    repo = await MessageRepository.create(db)
+    caches = CacheRegistry()
+    repo = await MessageRepository.create(
+        db,
+        await ConversationRepository.create(db),
+        known_buckets=caches.fifo("known_bucket_rows", 1_000),
+        known_direct=caches.fifo("known_direct_conversations", 1_000),
+    )
     factory = TimeUuidFactory()
     start_ns = time.time_ns() - DAYS * NS_PER_DAY
     step = DAYS * NS_PER_DAY // TOTAL

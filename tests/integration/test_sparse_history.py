@@ -8,8 +8,10 @@ import pytest
 
 from chat_service.domain.ids import NS_PER_DAY, TimeUuidFactory
 from chat_service.domain.models import Message
+from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.settings import Settings
+from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.messages import MessageRepository
 
 # Messages per day, oldest day first: empty days between, a day holding one message.
@@ -20,7 +22,13 @@ PER_DAY = [3, 0, 1, 0, 0, 4, 2]
 async def history(migrated: Settings) -> tuple[MessageRepository, uuid.UUID, list[uuid.UUID]]:
     """A conversation's messages over the days of PER_DAY; ids newest first."""
     db = await CassandraSession.connect(migrated, keyspace=migrated.cassandra_keyspace)
-    repo = await MessageRepository.create(db)
+    caches = CacheRegistry()
+    repo = await MessageRepository.create(
+        db,
+        await ConversationRepository.create(db),
+        known_buckets=caches.fifo("known_bucket_rows", 1_000),
+        known_direct=caches.fifo("known_direct_conversations", 1_000),
+    )
     factory = TimeUuidFactory()
     conversation = uuid.uuid4()
     first_day_ns = time.time_ns() - len(PER_DAY) * NS_PER_DAY

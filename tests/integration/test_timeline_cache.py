@@ -12,15 +12,28 @@ from redis.asyncio import Redis
 
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Message
+from chat_service.infra.caches import CacheRegistry
 from chat_service.repos.cache.timelines import (
     EPOCH_KEY,
     CachedPage,
     TimelineCache,
+    TimelineMemos,
+    remembered_page_bytes,
     user_timeline,
 )
 from tests.conftest import unique_name
 
 _ids = TimeUuidFactory()
+
+
+def _timeline_cache(redis: Redis, **options: int) -> TimelineCache:
+    caches = CacheRegistry()
+    memos = TimelineMemos(
+        decoded=caches.fifo("decoded_messages", 1_000),
+        floors=caches.fifo("timeline_floors", 1_000),
+        pages=caches.lru("timeline_pages", 2**20, remembered_page_bytes),
+    )
+    return TimelineCache(redis, memos, **options)
 
 
 def _message(owner: str) -> Message:
@@ -42,7 +55,7 @@ async def _filled(cache: TimelineCache, messages: list[Message]) -> tuple[str, C
 
 
 async def test_a_remembered_total_is_served_and_advanced_by_appends(redis: Redis) -> None:
-    cache = TimelineCache(redis, max_len=5)
+    cache = _timeline_cache(redis, max_len=5)
     timeline, page = await _filled(cache, [_message("a") for _ in range(5)])
     assert page.total is None
 
@@ -58,7 +71,7 @@ async def test_a_remembered_total_is_served_and_advanced_by_appends(redis: Redis
 
 
 async def test_a_total_counted_before_an_append_is_not_remembered(redis: Redis) -> None:
-    cache = TimelineCache(redis)
+    cache = _timeline_cache(redis)
     timeline, page = await _filled(cache, [_message("a")])
 
     await cache.append([timeline], _message("a"))  # lands between the page and its count
@@ -70,7 +83,7 @@ async def test_a_total_counted_before_an_append_is_not_remembered(redis: Redis) 
 
 
 async def test_a_remembered_total_is_forgotten_after_its_validity(redis: Redis) -> None:
-    cache = TimelineCache(redis, total_valid_ms=1_000)
+    cache = _timeline_cache(redis, total_valid_ms=1_000)
     timeline, page = await _filled(cache, [_message("a")])
 
     await cache.remember_total(timeline, 1, page)
@@ -89,7 +102,7 @@ async def _evalsha_calls(redis: Redis) -> int:
 async def test_cursors_below_a_full_timeline_are_misses_without_asking_redis(
     redis: Redis,
 ) -> None:
-    cache = TimelineCache(redis, max_len=3)
+    cache = _timeline_cache(redis, max_len=3)
     oldest_first = [_message("a") for _ in range(3)]
     timeline, page = await _filled(cache, oldest_first[::-1])
     assert page.cached_count == 3
@@ -106,7 +119,7 @@ async def test_cursors_below_a_full_timeline_are_misses_without_asking_redis(
 
 
 async def test_an_unchanged_page_is_reused_and_any_change_is_read_afresh(redis: Redis) -> None:
-    cache = TimelineCache(redis)
+    cache = _timeline_cache(redis)
     first_messages = [_message("a") for _ in range(3)]
     timeline, first = await _filled(cache, first_messages[::-1])
 
@@ -127,7 +140,7 @@ async def test_an_unchanged_page_is_reused_and_any_change_is_read_afresh(redis: 
 
 
 async def test_a_timeline_filled_again_is_never_taken_for_its_former_self(redis: Redis) -> None:
-    cache = TimelineCache(redis)
+    cache = _timeline_cache(redis)
     timeline, before = await _filled(cache, [_message("a")])
     epoch = (await redis.get(EPOCH_KEY) or b"0").decode()
     await redis.delete(f"chat:{epoch}:tl:{timeline}:z", f"chat:{epoch}:tl:{timeline}:h")
@@ -145,7 +158,7 @@ async def test_a_timeline_filled_again_is_never_taken_for_its_former_self(redis:
 
 
 async def test_a_page_says_whether_the_cache_holds_more_beyond_it(redis: Redis) -> None:
-    cache = TimelineCache(redis)
+    cache = _timeline_cache(redis)
     oldest_first = [_message("a") for _ in range(3)]
     timeline, _ = await _filled(cache, oldest_first[::-1])
 

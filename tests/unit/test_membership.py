@@ -2,6 +2,7 @@ import asyncio
 import uuid
 
 from chat_service.domain.events import Event, EventType
+from chat_service.infra.caches import CacheRegistry, NamedCache
 from chat_service.repos.cache.events import BusDown, BusUp
 from chat_service.services.membership import MemberCache
 
@@ -23,8 +24,13 @@ class Roster:
         return load
 
 
-def _ready_cache(**kwargs) -> MemberCache:
-    cache = MemberCache(**kwargs)
+def _remembered(max_entries: int = 100, ttl_s: float = 10, clock=None) -> NamedCache:
+    options = {"timer": clock} if clock else {}
+    return CacheRegistry().ttl("members", max_entries, ttl_s, **options)
+
+
+def _ready_cache(remembered: NamedCache | None = None) -> MemberCache:
+    cache = MemberCache(_remembered() if remembered is None else remembered)
     cache.hear(BusUp())
     return cache
 
@@ -87,7 +93,7 @@ def test_a_read_under_way_when_a_removal_is_heard_stores_nothing() -> None:
 def test_nothing_is_remembered_while_the_bus_is_down_or_before_it_is_up() -> None:
     async def scenario() -> None:
         roster = Roster("ann")
-        not_yet = MemberCache()
+        not_yet = MemberCache(_remembered())
         await _check(not_yet, roster)
         await _check(not_yet, roster)
         assert roster.loads == 2
@@ -104,7 +110,8 @@ def test_nothing_is_remembered_while_the_bus_is_down_or_before_it_is_up() -> Non
 def test_entries_expire_and_the_cache_stays_bounded() -> None:
     async def scenario() -> None:
         now = [0.0]
-        cache, roster = _ready_cache(ttl_s=5, max_entries=2, clock=lambda: now[0]), Roster("ann")
+        remembered = _remembered(max_entries=2, ttl_s=5, clock=lambda: now[0])
+        cache, roster = _ready_cache(remembered), Roster("ann")
         await _check(cache, roster)
         now[0] = 6.0
         await _check(cache, roster)
@@ -112,6 +119,8 @@ def test_entries_expire_and_the_cache_stays_bounded() -> None:
         for name in ("b", "c", "d"):
             roster.members.add(name)
             await _check(cache, roster, name)
-        assert len(cache._until) == 2
+        assert (len(remembered), remembered.evictions) == (2, 2)
+        await _check(cache, roster, "b")  # forgotten to make room: read again
+        assert roster.loads == 6
 
     asyncio.run(scenario())

@@ -6,6 +6,7 @@ import orjson
 from chat_service.api import render
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Message, SharedMessages
+from chat_service.infra.caches import CacheRegistry
 
 IDS = TimeUuidFactory()
 
@@ -15,21 +16,25 @@ def _message(content: str = "hello") -> Message:
                    content=content)  # fmt: skip
 
 
-def _page(memo: render.MessageJson, messages: list[Message]) -> list[dict]:
-    return orjson.loads(orjson.dumps([memo(m) for m in messages]))
+def _renderer(max_entries: int = 100) -> render.MessageRenderer:
+    return render.MessageRenderer(CacheRegistry().fifo("rendered_messages", max_entries))
+
+
+def _page(memo: render.MessageRenderer, messages: list[Message]) -> list[dict]:
+    return orjson.loads(orjson.dumps([memo.message_json(m) for m in messages]))
 
 
 def test_memoised_json_is_the_contract_rendering() -> None:
-    memo = render.MessageJson()
+    memo = _renderer()
     messages = [_message(), _message("second")]
     assert _page(memo, messages) == [render.message(m) for m in messages]
     assert _page(memo, messages) == [render.message(m) for m in messages]  # from the memo
 
 
 def test_an_edit_or_a_delete_is_rendered_afresh() -> None:
-    memo = render.MessageJson()
+    memo = _renderer()
     original = _message("before")
-    memo(original)
+    memo.message_json(original)
     edited = replace(original, content="after", edited_at_ns=original.id.time * 100 + 5)
     deleted = replace(edited, content=None, deleted=True)
     assert _page(memo, [edited])[0]["content"] == "after"
@@ -38,30 +43,32 @@ def test_an_edit_or_a_delete_is_rendered_afresh() -> None:
 
 
 def test_the_memo_stays_bounded_and_still_answers_evicted_messages() -> None:
-    memo = render.MessageJson(max_entries=3)
+    rendered = CacheRegistry().fifo("rendered_messages", 3)
+    memo = render.MessageRenderer(rendered)
     messages = [_message(str(n)) for n in range(10)]
     assert _page(memo, messages) == [render.message(m) for m in messages]
-    assert len(memo._rendered) == 3
+    assert (len(rendered), rendered.evictions) == (3, 7)
     assert _page(memo, messages[:1]) == [render.message(messages[0])]
 
 
 def test_messages_render_as_one_array() -> None:
     messages = [_message(), _message("second")]
     for page in (messages, SharedMessages(messages)):
-        assert orjson.loads(orjson.dumps(render.messages_json(page))) == [
+        assert orjson.loads(orjson.dumps(_renderer().messages_json(page))) == [
             render.message(m) for m in messages
         ]
-    assert orjson.loads(orjson.dumps(render.messages_json([]))) == []
+    assert orjson.loads(orjson.dumps(_renderer().messages_json([]))) == []
 
 
 def test_a_shared_page_keeps_its_array_and_a_new_page_gets_its_own() -> None:
+    renderer = _renderer()
     original = _message("before")
     shared = SharedMessages([original])
-    first = render.messages_json(shared)
+    first = renderer.messages_json(shared)
     edited = replace(original, content="after", edited_at_ns=original.id.time * 100 + 5)
 
-    again = render.messages_json(shared)
-    refreshed = render.messages_json(SharedMessages([edited]))
+    again = renderer.messages_json(shared)
+    refreshed = renderer.messages_json(SharedMessages([edited]))
 
     assert again is first
     assert orjson.loads(orjson.dumps(refreshed))[0]["content"] == "after"

@@ -9,6 +9,7 @@ import jwt
 import pytest
 
 from chat_service.domain.errors import Unauthenticated
+from chat_service.infra.caches import CacheRegistry
 from chat_service.services.tokens import TokenIssuer
 
 SECRET = "s" * 48
@@ -30,7 +31,8 @@ class Clock:
 
 
 def issuer(clock: Clock, ttl_s: int = 60) -> TokenIssuer:
-    return TokenIssuer(SECRET, "HS256", ttl_s, clock_s=clock)
+    verified = CacheRegistry().lru("verified_tokens", 100)
+    return TokenIssuer(SECRET, "HS256", ttl_s, verified, clock_s=clock)
 
 
 def test_a_remembered_token_still_expires_at_its_exp(now_s: int) -> None:

@@ -21,15 +21,13 @@ from redis.exceptions import RedisError
 from chat_service.domain.ids import sort_key
 from chat_service.domain.models import Attachment, Message, MessageKind, SharedMessages
 from chat_service.infra import metrics
+from chat_service.infra.caches import NamedCache
 from chat_service.repos.cache import scripts
 
 log = structlog.get_logger(__name__)
 
 EPOCH_KEY = "chat:epoch"
 FILL_TTL_S = 30
-DECODED_MAX = 20_000
-FLOORS_MAX = 100_000
-PAGES_BUDGET_BYTES = 16 * 2**20  # encoded size of the remembered pages' messages
 TOTAL_VALID_MS = 5_000
 
 
@@ -52,16 +50,41 @@ class CachedPage:
 
 
 @dataclass(frozen=True, slots=True)
-class _RememberedPage:
+class RememberedPage:
     version: bytes
     messages: SharedMessages
     size: int  # bytes of its encoded messages
+
+
+def remembered_page_bytes(page: RememberedPage) -> int:
+    """What a remembered page costs of its cache's byte budget."""
+    return page.size
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineMemos:
+    """What this process remembers of what Redis answered (bounded caches from `app.py`):
+
+    - `decoded`: entries already decoded, by their bytes (a recent page has many readers);
+    - `floors`: the oldest sort key each full timeline held when last read. It only ever
+      moves up (a full timeline keeps the newest messages), so a cursor at or below it
+      cannot be served from Redis: asking would only cost a round trip before Cassandra;
+    - `pages`: the last version read of recent first pages (by offset: those many readers
+      share) and their messages, least recently used first, within a byte budget
+      (`remembered_page_bytes`): an unchanged page is answered by Redis without its messages and
+      reuses the same list (see scripts.py).
+    """
+
+    decoded: NamedCache[bytes, Message]
+    floors: NamedCache[str, str]
+    pages: NamedCache[tuple[str, object, int], RememberedPage]
 
 
 class TimelineCache:
     def __init__(
         self,
         redis: Redis,
+        memos: TimelineMemos,
         max_len: int = 500,
         ttl_s: int = 24 * 3600,
         total_valid_ms: int = TOTAL_VALID_MS,
@@ -72,17 +95,9 @@ class TimelineCache:
         self._total_valid_ms = total_valid_ms
         self._suspect = False
         self._fills: dict[str, asyncio.Task[None]] = {}
-        # Entries already decoded, by their bytes: a recent page is read by many readers.
-        self._decoded: dict[bytes, Message] = {}
-        # The oldest sort key each full timeline held when last read. It only ever moves up
-        # (a full timeline keeps the newest messages), so a cursor at or below it cannot be
-        # served from Redis: asking would only cost a round trip before reading Cassandra.
-        self._floors: dict[str, str] = {}
-        # The last version read of recent first pages (by offset: those many readers share)
-        # and their messages, least recently used first: an unchanged page is answered by
-        # Redis without its messages and reuses the same list (see scripts.py).
-        self._pages: dict[tuple[str, object, int], _RememberedPage] = {}
-        self._pages_bytes = 0
+        self._decoded = memos.decoded
+        self._floors = memos.floors
+        self._pages = memos.pages
         self._append = redis.register_script(scripts.APPEND)
         self._replace = redis.register_script(scripts.REPLACE)
         self._begin_fill = redis.register_script(scripts.BEGIN_FILL)
@@ -171,9 +186,7 @@ class TimelineCache:
         if not await self._healthy():
             return None
         key = (timeline, position, count)
-        known = self._pages.pop(key, None) if mode == "offset" else None
-        if known is not None:
-            self._pages[key] = known  # most recently used last
+        known = self._pages.get(key) if mode == "offset" else None
         args = [timeline, mode, position, count, known.version if known else ""]
         try:
             reply = await self._read(keys=[EPOCH_KEY], args=args)
@@ -194,7 +207,7 @@ class TimelineCache:
                 return None
             if mode == "offset":
                 size = sum(len(raw) for raw in reply[5:])
-                self._remember_page(key, _RememberedPage(version, messages, size))
+                self._pages[key] = RememberedPage(version, messages, size)
         page = CachedPage(
             messages,
             bool(more),
@@ -204,27 +217,13 @@ class TimelineCache:
             total if total >= 0 else None,
         )
         if cached_count >= self.max_len:
-            self._remember_floor(timeline, page.oldest_key)
+            self._floors[timeline] = page.oldest_key
         return page
-
-    def _remember_page(self, key: tuple[str, object, int], page: _RememberedPage) -> None:
-        replaced = self._pages.pop(key, None)
-        self._pages_bytes += page.size - (replaced.size if replaced else 0)
-        self._pages[key] = page
-        while self._pages_bytes > PAGES_BUDGET_BYTES and len(self._pages) > 1:
-            self._pages_bytes -= self._pages.pop(next(iter(self._pages))).size
-
-    def _remember_floor(self, timeline: str, oldest_key: str) -> None:
-        if timeline not in self._floors and len(self._floors) >= FLOORS_MAX:
-            del self._floors[next(iter(self._floors))]
-        self._floors[timeline] = oldest_key
 
     def _decode(self, raw: bytes) -> Message:
         message = self._decoded.get(raw)
         if message is None:
             message = decode(raw)
-            if len(self._decoded) >= DECODED_MAX:
-                del self._decoded[next(iter(self._decoded))]
             self._decoded[raw] = message
         return message
 

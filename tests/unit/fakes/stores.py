@@ -1,10 +1,9 @@
-"""Fakes of the Cassandra repositories: users, conversations (with the statement builders
-the writer batches, as callables applied in order), and messages."""
+"""Fakes of the Cassandra repositories: users, conversations and messages."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from chat_service.domain.ids import epoch_ns, sort_key
@@ -18,9 +17,6 @@ from chat_service.domain.models import (
     UserConversation,
 )
 from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
-
-Statement = Callable[[], None]
-
 
 class FakeUsers:
     def __init__(self, *usernames: str) -> None:
@@ -81,59 +77,45 @@ class FakeConversations:
     async def user_conversations(self, username: str) -> list[UserConversation]:
         return list(self.lists.get(username, {}).values())
 
-    # The writer's statements: each applies one row's change, as Cassandra would.
+    # What the write side changes, as Cassandra's rows would take it.
 
-    def activity_statement(
-        self, username: str, conversation_id: uuid.UUID, message_id: uuid.UUID
-    ) -> Statement:
-        def apply() -> None:
+    async def record_activity(
+        self, conversation_id: uuid.UUID, usernames: Sequence[str], message_id: uuid.UUID
+    ) -> None:
+        for username in usernames:
             row = self.lists.get(username, {}).get(conversation_id)
             if row is not None and _newer(message_id, row.last_activity_id):
                 self.lists[username][conversation_id] = replace(row, last_activity_id=message_id)
 
-        return apply
-
-    def read_statements(
+    async def mark_read(
         self, username: str, conversation_id: uuid.UUID, message_id: uuid.UUID
-    ) -> list[Statement]:
+    ) -> None:
         """Markers are written at the message's time, so they never move backwards."""
+        row = self.lists.get(username, {}).get(conversation_id)
+        if row is not None and _newer(message_id, row.last_read_id):
+            self.lists[username][conversation_id] = replace(row, last_read_id=message_id)
+        member = self.rosters.get(conversation_id, {}).get(username)
+        if member is not None and _newer(message_id, member.last_read_id):
+            self.rosters[conversation_id][username] = replace(member, last_read_id=message_id)
 
-        def apply() -> None:
-            row = self.lists.get(username, {}).get(conversation_id)
-            if row is not None and _newer(message_id, row.last_read_id):
-                self.lists[username][conversation_id] = replace(row, last_read_id=message_id)
-            member = self.rosters.get(conversation_id, {}).get(username)
-            if member is not None and _newer(message_id, member.last_read_id):
-                self.rosters[conversation_id][username] = replace(member, last_read_id=message_id)
-
-        return [apply]
-
-    def direct_statements(
+    def create_direct(
         self, conversation_id: uuid.UUID, people: tuple[str, str], first_message: uuid.UUID
-    ) -> list[Statement]:
+    ) -> None:
         """First writer wins: nothing that exists is rewritten."""
-
-        def apply() -> None:
-            created = epoch_ns(first_message)
-            conversation = Conversation(
-                conversation_id, ConversationType.DIRECT, None, people[0], True, created
+        created = epoch_ns(first_message)
+        conversation = Conversation(
+            conversation_id, ConversationType.DIRECT, None, people[0], True, created
+        )
+        self.conversations.setdefault(conversation_id, conversation)
+        for person, peer in (people, people[::-1]):
+            roster = self.rosters.setdefault(conversation_id, {})
+            roster.setdefault(person, Member(person, Role.MEMBER, created))
+            self.lists.setdefault(person, {}).setdefault(
+                conversation_id,
+                UserConversation(
+                    conversation_id, ConversationType.DIRECT, None, peer, created, None, None
+                ),
             )
-            self.conversations.setdefault(conversation_id, conversation)
-            for person, peer in (people, people[::-1]):
-                roster = self.rosters.setdefault(conversation_id, {})
-                roster.setdefault(person, Member(person, Role.MEMBER, created))
-                self.lists.setdefault(person, {}).setdefault(
-                    conversation_id,
-                    UserConversation(
-                        conversation_id, ConversationType.DIRECT, None, peer, created, None, None
-                    ),
-                )
-
-        return [apply]
-
-    async def execute_all(self, statements: list[Statement]) -> None:
-        for statement in statements:
-            statement()
 
 
 class FakeHistory:
@@ -149,16 +131,17 @@ class FakeHistory:
         held = self.timelines.get(timeline, {}).values()
         return sorted(held, key=lambda m: sort_key(m.id), reverse=True)
 
-    async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
-        """What the writer reads (as `MessageRepository.conversations.get`)."""
+    def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
         return self.timelines.get(ConversationTimeline(conversation_id), {}).get(message_id)
 
 
 class FakeMessages:
-    """`MessageRepository` as the writer uses it."""
+    """`MessageRepository` as the writer uses it: the copies go to `history`, the rows a
+    message changes to `conversations`, all at once as the logged batch does."""
 
-    def __init__(self, history: FakeHistory) -> None:
-        self.conversations = history
+    def __init__(self, history: FakeHistory, conversations: FakeConversations) -> None:
+        self._history = history
+        self._conversations = conversations
         self.retry_keys: dict[tuple[str, str], tuple[uuid.UUID, uuid.UUID]] = {}
 
     async def reserve_client_id(
@@ -169,28 +152,41 @@ class FakeMessages:
         )
 
     async def store(
-        self, message: Message, user_copies: Sequence[str] = (), extra: Sequence[Statement] = ()
+        self,
+        message: Message,
+        copies: Sequence[str] = (),
+        *,
+        activity_for: Sequence[str] = (),
+        read_marker_for: str | None = None,
+        direct_between: tuple[str, str] | None = None,
     ) -> None:
-        for timeline in _copies(message, user_copies):
-            self.conversations.add(timeline, message)
-        for statement in extra:
-            statement()
+        for timeline in _copies(message, copies):
+            self._history.add(timeline, message)
+        conversation = message.conversation_id
+        if direct_between is not None:
+            self._conversations.create_direct(conversation, direct_between, message.id)
+        await self._conversations.record_activity(conversation, activity_for, message.id)
+        if read_marker_for is not None:
+            await self._conversations.mark_read(read_marker_for, conversation, message.id)
+
+    async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
+        return self._history.get(conversation_id, message_id)
 
     async def edit(
         self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
     ) -> bool:
-        stored = await self.conversations.get(message.conversation_id, message.id)
+        stored = self._history.get(message.conversation_id, message.id)
         if stored is None or stored.deleted:
             return False
         edited = replace(stored, content=content, edited_at_ns=edited_at_ns)
         for timeline in _copies(message, user_copies):
-            self.conversations.add(timeline, edited)
+            self._history.add(timeline, edited)
         return True
 
     async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None:
         deleted = replace(message, content=None, attachment=None, deleted=True)
         for timeline in _copies(message, user_copies):
-            self.conversations.add(timeline, deleted)
+            self._history.add(timeline, deleted)
 
 
 def _copies(message: Message, user_copies: Sequence[str]) -> list[Timeline]:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from chat_service.domain.ids import TimeUuidFactory
+from chat_service.infra.caches import CacheRegistry
 from chat_service.repos.cache.events import BusUp
 from chat_service.services.access import ConversationAccess
 from chat_service.services.direct_messages import DirectMessageService
@@ -59,12 +60,13 @@ def world(*usernames: str) -> World:
 
     users, conversations, history = FakeUsers(*usernames), FakeConversations(), FakeHistory()
     events, limits, timelines = FakeEventBus(), FakeLimits(), FakeTimelines(history)
-    members = MemberCache(clock=lambda: 0.0)
+    caches = CacheRegistry()
+    members = MemberCache(caches.ttl("members", 100_000, 10, timer=lambda: 0.0))
     members.hear(BusUp())
     ids = _Ids(TimeUuidFactory(), clock_ns)
     writer = MessageWriter(
-        FakeMessages(history),  # type: ignore[arg-type]
-        conversations,  # type: ignore[arg-type]
+        FakeMessages(history, conversations),
+        conversations,
         FakeTimelineCache(),  # type: ignore[arg-type]
         events,
         ids,  # type: ignore[arg-type]
@@ -80,5 +82,7 @@ def world(*usernames: str) -> World:
         reading=HistoryService(access, timelines),
         messages=MessageService(conversations, access, writer, limits, clock_ns),
         read_markers=ReadMarkerService(conversations, access, events),
-        direct_messages=DirectMessageService(users, timelines, writer, limits),
+        direct_messages=DirectMessageService(
+            users, timelines, writer, limits, caches.fifo("known_users", 1_000)
+        ),
     )

@@ -1,0 +1,98 @@
+"""In-memory fakes of the write side's ports: `services.messaging.MessageStore`,
+`ActivityStore`, `TimelineWriter` and `EventPublisher`."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from chat_service.domain.events import Event
+from chat_service.domain.models import Message
+
+
+@dataclass(frozen=True)
+class Stored:
+    """One `store` call: the message and what the caller said it changes."""
+
+    message: Message
+    copies: tuple[str, ...]
+    activity_for: tuple[str, ...]
+    read_marker_for: str | None
+    direct_between: tuple[str, str] | None
+
+
+class FakeMessageStore:
+    def __init__(self) -> None:
+        self.claims: dict[tuple[str, str], tuple[uuid.UUID, uuid.UUID]] = {}
+        self.messages: dict[tuple[uuid.UUID, uuid.UUID], Message] = {}
+        self.stored: list[Stored] = []
+
+    async def reserve_client_id(
+        self, sender: str, client_message_id: str, conversation_id: uuid.UUID, message_id: uuid.UUID
+    ) -> tuple[uuid.UUID, uuid.UUID]:
+        """Like `INSERT ... IF NOT EXISTS`: the first claim of a key wins."""
+        return self.claims.setdefault((sender, client_message_id), (conversation_id, message_id))
+
+    async def store(
+        self,
+        message: Message,
+        copies: Sequence[str] = (),
+        *,
+        activity_for: Sequence[str] = (),
+        read_marker_for: str | None = None,
+        direct_between: tuple[str, str] | None = None,
+    ) -> None:
+        self.put(message)
+        self.stored.append(
+            Stored(message, tuple(copies), tuple(activity_for), read_marker_for, direct_between)
+        )
+
+    def put(self, message: Message) -> None:
+        self.messages[(message.conversation_id, message.id)] = message
+
+    async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
+        return self.messages.get((conversation_id, message_id))
+
+    async def edit(
+        self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
+    ) -> bool:
+        key = (message.conversation_id, message.id)
+        if self.messages[key].deleted:
+            return False
+        self.messages[key] = replace(self.messages[key], content=content, edited_at_ns=edited_at_ns)
+        return True
+
+    async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None:
+        key = (message.conversation_id, message.id)
+        self.messages[key] = replace(self.messages[key], content=None, deleted=True)
+
+
+class FakeActivityStore:
+    def __init__(self) -> None:
+        self.recorded: list[tuple[uuid.UUID, tuple[str, ...], uuid.UUID]] = []
+
+    async def record_activity(
+        self, conversation_id: uuid.UUID, usernames: Sequence[str], message_id: uuid.UUID
+    ) -> None:
+        self.recorded.append((conversation_id, tuple(usernames), message_id))
+
+
+class FakeTimelines:
+    def __init__(self) -> None:
+        self.appended: list[tuple[tuple[str, ...], Message]] = []
+        self.replaced: list[tuple[tuple[str, ...], Message]] = []
+
+    async def append(self, timelines: Sequence[str], message: Message) -> None:
+        self.appended.append((tuple(timelines), message))
+
+    async def replace(self, timelines: Sequence[str], message: Message) -> None:
+        self.replaced.append((tuple(timelines), message))
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.published: list[Event] = []
+
+    async def publish(self, event: Event) -> None:
+        self.published.append(event)

@@ -21,7 +21,6 @@ from chat_service.api.schemas.conversations import (
     PostMessageRequest,
     SetRoleRequest,
 )
-from chat_service.domain.models import Attachment
 
 
 def _me(request: web.Request) -> str:
@@ -116,15 +115,9 @@ async def post_message(request: web.Request, body: PostMessageRequest) -> web.Re
         body.conversation_id,
         body.content,
         body.client_message_id,
-        _until_typed(attachment),
+        attachment,
     )
     return json_response(render.message(message), status=201)
-
-
-def _until_typed(attachment: Attachment | None) -> dict[str, str] | None:
-    """Today's `ConversationService.post` reads the attachment as the JSON object it was.
-    Integrator: once it takes an `Attachment`, pass `attachment` itself and drop this."""
-    return {"type": attachment.type, "url": attachment.url} if attachment else None
 
 
 @takes(EditMessageRequest)
@@ -137,9 +130,7 @@ async def edit_message(request: web.Request, body: EditMessageRequest) -> web.Re
 
 @takes(MessageRef)
 async def delete_message(request: web.Request, ref: MessageRef) -> web.Response:
-    await request.app[SERVICES].messages.delete(
-        _me(request), ref.conversation_id, ref.message_id
-    )
+    await request.app[SERVICES].messages.delete(_me(request), ref.conversation_id, ref.message_id)
     return web.Response(status=204)
 
 

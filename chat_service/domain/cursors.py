@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from chat_service.domain import validation
 from chat_service.domain.errors import InvalidInput
+from chat_service.domain.ids import parse_timeuuid
 
 _NOT_OURS = "not a cursor this API gave out"
 
@@ -87,4 +88,8 @@ class MessageCursor:
 
     @staticmethod
     def parse(raw: str, field: str = "before") -> uuid.UUID:
-        return validation.message_id(raw, field)
+        parsed = parse_timeuuid(raw)
+        if parsed is None:
+            reason = "must be a message id (a TIMEUUID)"
+            raise InvalidInput(f"{field}: {reason}", details={field: reason})
+        return parsed

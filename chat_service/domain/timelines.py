@@ -22,7 +22,7 @@ class Timeline:
         self.owner = owner
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.owner == self.owner  # type: ignore[attr-defined]
+        return type(other) is type(self) and other.owner == self.owner
 
     def __hash__(self) -> int:
         return hash((type(self), self.owner))

@@ -45,7 +45,7 @@ from cassandra.query import (
 
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.infra import metrics
-from chat_service.infra.settings import Settings
+from chat_service.infra.settings import CassandraSettings
 
 log = structlog.get_logger(__name__)
 
@@ -70,7 +70,7 @@ def _row_maker(column_names: tuple[str, ...]) -> Callable[[Iterable[Any]], tuple
     return row._make
 
 
-def _cluster(settings: Settings) -> Cluster:
+def _cluster(settings: CassandraSettings) -> Cluster:
     def profile(row_factory: Callable[[list[str], list[tuple[Any, ...]]], list[Any]]) -> Any:
         return ExecutionProfile(
             load_balancing_policy=TokenAwarePolicy(
@@ -111,7 +111,9 @@ class CassandraSession:
         self._keyspace = keyspace
 
     @classmethod
-    async def connect(cls, settings: Settings, *, keyspace: str | None) -> CassandraSession:
+    async def connect(
+        cls, settings: CassandraSettings, *, keyspace: str | None
+    ) -> CassandraSession:
         """Connect, retrying while no host answers, for at most `cassandra_connect_timeout_s`.
 
         The session itself has no keyspace (`USE` makes prepared statements ambiguous);

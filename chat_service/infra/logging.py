@@ -70,13 +70,13 @@ def _route_standard_logging(level: str, json_lines: bool) -> None:
     sys.excepthook = _log_uncaught if json_lines else sys.__excepthook__
 
 
-class _StdoutHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StdoutHandler(logging.StreamHandler):
     """Writes to whatever `sys.stdout` is when a record comes (pytest swaps it)."""
 
     def __init__(self) -> None:
         super().__init__(sys.stdout)
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> TextIO:
         return sys.stdout
 

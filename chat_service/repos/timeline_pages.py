@@ -92,6 +92,7 @@ class TimelinePages:
                     await cache.ensure_filled(key, _loader(store, owner))
                     cached = await cache.newest(key, offset, size)
         counts: list[tuple[int, int]] | None = None
+        messages: list[Message]
         if cached is not None and (cached.more or cached.cached_count < cache.max_len):
             messages, more = cached.messages, cached.more
         elif before is not None:  # the page and the counters (for the total) at once
@@ -148,6 +149,7 @@ class TimelinePages:
                 cached = await cache.newest(key, 0, limit)
         else:
             cached = await cache.before(key, before, limit)
+        older: list[Message]
         if cached is not None and (cached.more or cached.cached_count < cache.max_len):
             older, more = cached.messages, cached.more
         else:

@@ -219,6 +219,7 @@ class TimelineStore:
     async def _read(
         self, owner: object, bucket: int, before: uuid.UUID | None, limit: int
     ) -> list[Message]:
+        params: tuple[object, ...]
         if before is not None and day_bucket(before) == bucket:
             statement, params = self._s["newest_before"], (owner, bucket, before, limit)
         else:

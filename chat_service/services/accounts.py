@@ -8,7 +8,7 @@ from collections.abc import Callable
 from chat_service.domain import validation
 from chat_service.domain.clock import to_millis
 from chat_service.domain.cursors import UserSearchCursor
-from chat_service.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from chat_service.domain.errors import Conflict, NotFound, Unauthenticated
 from chat_service.domain.models import TokenPair, User, UserCredentials
 from chat_service.services.limits import Limits
 from chat_service.services.passwords import PasswordHasher
@@ -42,19 +42,17 @@ class AccountService:
         self._refresh_ttl_s = refresh_ttl_s
         self._clock_ns = clock_ns
 
-    async def register(self, username: object, password: object) -> User:
-        name = validation.username(username)
-        secret = validation.password(password)
-        user = User(id=uuid.uuid4(), username=name, created_at_ns=to_millis(self._clock_ns()))
-        credentials = UserCredentials(user, await self._hasher.hash(secret))
+    async def register(self, username: str, password: str) -> User:
+        """`username` is a valid name, lowercase; `password` 8 to 128 characters."""
+        user = User(id=uuid.uuid4(), username=username, created_at_ns=to_millis(self._clock_ns()))
+        credentials = UserCredentials(user, await self._hasher.hash(password))
         if not await self._users.insert(credentials):
             raise Conflict("That username is taken.", code="username_taken")
         return user
 
-    async def login(self, username: object, password: object) -> TokenPair:
-        """Tokens for valid credentials; one answer, at one cost, for every kind of failure."""
-        if not isinstance(username, str) or not isinstance(password, str):
-            raise InvalidInput("username and password must be strings.")
+    async def login(self, username: str, password: str) -> TokenPair:
+        """Tokens for valid credentials; one answer, at one cost, for every kind of failure
+        (a name that could never be valid included)."""
         name = username.lower()
         await self._limits.check_login(name)
         found = None
@@ -66,9 +64,7 @@ class AccountService:
             raise Unauthenticated(_BAD_CREDENTIALS, code="invalid_credentials")
         return await self._issue(found.user)
 
-    async def refresh(self, refresh_token: object) -> TokenPair:
-        if not isinstance(refresh_token, str) or not refresh_token:
-            raise InvalidInput("refresh_token must be a non-empty string.")
+    async def refresh(self, refresh_token: str) -> TokenPair:
         owner = await self._refresh_tokens.spend(refresh_token_digest(refresh_token))
         if owner is None:
             raise Unauthenticated("The refresh token is invalid, used or expired.")
@@ -77,9 +73,7 @@ class AccountService:
             raise Unauthenticated("The refresh token is invalid, used or expired.")
         return await self._issue(user)
 
-    async def logout(self, refresh_token: object) -> None:
-        if not isinstance(refresh_token, str) or not refresh_token:
-            raise InvalidInput("refresh_token must be a non-empty string.")
+    async def logout(self, refresh_token: str) -> None:
         await self._refresh_tokens.spend(refresh_token_digest(refresh_token))
 
     def authenticate(self, access_token: str) -> AccessClaims:
@@ -92,11 +86,9 @@ class AccountService:
         return user
 
     async def search(
-        self, prefix: object, limit: int, cursor: str | None
+        self, prefix: str, limit: int, cursor: str | None
     ) -> tuple[list[tuple[uuid.UUID, str]], str | None]:
         """Users whose name starts with `prefix`, by name, after the opaque `cursor`."""
-        if not isinstance(prefix, str) or len(prefix) > 32:
-            raise InvalidInput("q must be at most 32 characters.", details={"q": "too long"})
         after = UserSearchCursor.parse(cursor).username if cursor else ""
         found = await self._users.search(prefix.lower(), after, limit + 1)
         page = found[:limit]

@@ -39,25 +39,21 @@ class DirectMessageService:
         self._known_users = known_users
 
     async def send(
-        self, sender: str, recipient: object, content: object, client_message_id: object
+        self, sender: str, recipient: str, content: str, client_message_id: str | None
     ) -> Message:
-        if not isinstance(recipient, str):
-            raise validation.invalid("recipient", "must be a string")
-        to = recipient.lower()
-        text = validation.content(content)
-        retry_key = validation.client_message_id(client_message_id)
-        if to == sender:
+        """`recipient` in lowercase, maybe no valid name (then no such user)."""
+        if recipient == sender:
             raise InvalidInput("You cannot send a message to yourself.", code="cannot_message_self")
-        if not await self._user_exists(to):
+        if not await self._user_exists(recipient):
             raise NotFound("The recipient does not exist.", code="recipient_not_found")
         await self._limits.take_send(sender)
         target = Target(
-            conversation_id=direct_conversation_id(sender, to),
+            conversation_id=direct_conversation_id(sender, recipient),
             type=ConversationType.DIRECT,
-            members=(sender, to),
-            peer=to,
+            members=(sender, recipient),
+            peer=recipient,
         )
-        return await self._writer.post(target, Draft(sender, text, retry_key=retry_key))
+        return await self._writer.post(target, Draft(sender, content, retry_key=client_message_id))
 
     async def history(
         self, username: str, page_size: int, page: int | None, before: uuid.UUID | None

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from chat_service.domain import validation
 from chat_service.domain.clock import to_millis
 from chat_service.domain.errors import Conflict, Forbidden, NotFound
 from chat_service.domain.events import Event, EventType
@@ -27,8 +26,6 @@ from chat_service.domain.models import (
 from chat_service.services.access import ConversationAccess, target
 from chat_service.services.messaging import Draft, EventPublisher
 from chat_service.services.ports import ConversationStore, MessagePoster, UserLookup
-
-MAX_INITIAL_MEMBERS = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +52,10 @@ class MembershipService:
         self._clock_ns = clock_ns
 
     async def create_group(
-        self, creator: str, name: object, members: object, is_private: object
+        self, creator: str, name: str, members: Sequence[str], is_private: bool
     ) -> ConversationDetail:
-        title = validation.group_name(name)
-        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-            raise validation.invalid("members", "must be a list of usernames")
-        if len(members) > MAX_INITIAL_MEMBERS:
-            raise validation.invalid("members", f"at most {MAX_INITIAL_MEMBERS} at creation")
-        if not isinstance(is_private, bool):
-            raise validation.invalid("is_private", "must be true or false")
-        valid = [validation.username(m, "members") for m in members]
-        names = list(dict.fromkeys(name for name in valid if name != creator))
+        """`members`: valid lowercase usernames (the creator among them or not)."""
+        names = list(dict.fromkeys(member for member in members if member != creator))
         found = await asyncio.gather(*(self._users.by_username(n) for n in names))
         unknown = [name for name, user in zip(names, found, strict=True) if user is None]
         if unknown:
@@ -76,7 +66,7 @@ class MembershipService:
         conversation = Conversation(
             id=uuid.uuid4(),
             type=ConversationType.GROUP,
-            name=title,
+            name=name,
             created_by=creator,
             is_private=is_private,
             created_at_ns=now,
@@ -99,29 +89,26 @@ class MembershipService:
             raise Forbidden("Only public groups can be joined; ask an admin for an invitation.")
         await self._admit(conversation, caller)
 
-    async def add_member(self, caller: str, conversation_id: uuid.UUID, username: object) -> Member:
+    async def add_member(self, caller: str, conversation_id: uuid.UUID, username: str) -> Member:
         conversation, me = await self._access.membership(caller, conversation_id)
         _require_group_admin(conversation, me)
-        name = validation.username(username)
-        if await self._users.by_username(name) is None:
+        if await self._users.by_username(username) is None:
             raise NotFound("That user does not exist.", code="user_not_found")
-        if await self._conversations.member(conversation_id, name) is not None:
+        if await self._conversations.member(conversation_id, username) is not None:
             raise Conflict("That user is already a member.", code="already_member")
-        return await self._admit(conversation, name)
+        return await self._admit(conversation, username)
 
     async def set_role(
-        self, caller: str, conversation_id: uuid.UUID, username: str, role: object
+        self, caller: str, conversation_id: uuid.UUID, username: str, role: Role
     ) -> Member:
         conversation, me = await self._access.membership(caller, conversation_id)
         _require_group_admin(conversation, me)
-        if role not in (Role.ADMIN.value, Role.MEMBER.value):
-            raise validation.invalid("role", "must be admin or member")
         member = await self._access.member_or_404(conversation_id, username.lower())
         if member.username == conversation.created_by and caller != conversation.created_by:
             raise Forbidden("Only the creator can change the creator's role.")
-        if not await self._conversations.set_role(conversation_id, member.username, Role(role)):
+        if not await self._conversations.set_role(conversation_id, member.username, role):
             raise NotFound("That user is not a member.", code="member_not_found")
-        return replace(member, role=Role(role))
+        return replace(member, role=role)
 
     async def remove_member(self, caller: str, conversation_id: uuid.UUID, username: str) -> None:
         conversation, me = await self._access.membership(caller, conversation_id)

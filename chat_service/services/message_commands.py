@@ -11,15 +11,12 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
-from chat_service.domain import validation
 from chat_service.domain.clock import to_millis
 from chat_service.domain.errors import Conflict, Forbidden, NotFound
 from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind, Role
 from chat_service.services.access import ConversationAccess, target
 from chat_service.services.messaging import Draft
 from chat_service.services.ports import ConversationStore, MessagePoster, SendLimits
-
-ATTACHMENT_TYPES = frozenset({"image", "audio", "video", "file"})
 
 
 class MessageService:
@@ -41,13 +38,11 @@ class MessageService:
         self,
         caller: str,
         conversation_id: uuid.UUID,
-        content: object,
-        client_message_id: object,
-        attachment: object,
+        content: str | None,
+        client_message_id: str | None,
+        attachment: Attachment | None,
     ) -> Message:
-        file = _attachment(attachment)
-        text = None if file is not None and content in (None, "") else validation.content(content)
-        retry_key = validation.client_message_id(client_message_id)
+        """`content` may be None only beside an attachment."""
         # One read of the roster serves both the access check and the fan-out.
         conversation, members = await asyncio.gather(
             self._conversations.get(conversation_id), self._access.audience(conversation_id)
@@ -56,21 +51,21 @@ class MessageService:
             raise NotFound("The conversation does not exist.")
         await self._limits.take_send(caller)
         return await self._writer.post(
-            target(conversation, members, caller), Draft(caller, text, file, retry_key)
+            target(conversation, members, caller),
+            Draft(caller, content, attachment, client_message_id),
         )
 
     async def edit(
-        self, caller: str, conversation_id: uuid.UUID, message_id: uuid.UUID, content: object
+        self, caller: str, conversation_id: uuid.UUID, message_id: uuid.UUID, content: str
     ) -> Message:
         await self._access.membership(caller, conversation_id)
-        text = validation.content(content)
         message = await self._access.message_or_404(conversation_id, message_id)
         if message.sender != caller or message.kind is not MessageKind.MESSAGE:
             raise Forbidden("Only the sender can edit a message.")
         if message.deleted:
             raise Conflict("The message was deleted.", code="message_deleted")
         audience = await self._access.audience(conversation_id)
-        edited = await self._writer.edit(message, text, to_millis(self._clock_ns()), audience)
+        edited = await self._writer.edit(message, content, to_millis(self._clock_ns()), audience)
         if edited is None:
             raise Conflict("The message was deleted.", code="message_deleted")
         return edited
@@ -83,14 +78,3 @@ class MessageService:
             raise Forbidden("Only the sender or a group admin can delete a message.")
         if not message.deleted:
             await self._writer.delete(message, await self._access.audience(conversation_id))
-
-
-def _attachment(value: object) -> Attachment | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict) or set(value) - {"type", "url"}:
-        raise validation.invalid("attachment", "must be an object with type and url")
-    kind, url = value.get("type"), value.get("url")
-    if not isinstance(kind, str) or kind not in ATTACHMENT_TYPES:
-        raise validation.invalid("attachment", "type must be image, audio, video or file")
-    return Attachment(str(kind), validation.http_url(url, "attachment"))

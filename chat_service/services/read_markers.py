@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 
-from chat_service.domain import validation
 from chat_service.domain.events import Event, EventType
 from chat_service.services.access import ConversationAccess
 from chat_service.services.messaging import EventPublisher
@@ -23,9 +22,10 @@ class ReadMarkerService:
         self._access = access
         self._events = events
 
-    async def mark_read(self, caller: str, conversation_id: uuid.UUID, message_id: object) -> None:
+    async def mark_read(
+        self, caller: str, conversation_id: uuid.UUID, read_up_to: uuid.UUID
+    ) -> None:
         await self._access.membership(caller, conversation_id)
-        read_up_to = validation.message_id(message_id, "message_id")
         await self._access.message_or_404(conversation_id, read_up_to)
         await self._conversations.mark_read(caller, conversation_id, read_up_to)
         await self._events.publish(

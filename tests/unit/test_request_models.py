@@ -105,6 +105,8 @@ def test_attachment_errors_name_the_attachment(attachment: object) -> None:
 def test_role_and_message_id_are_typed() -> None:
     role = SetRoleRequest.model_validate({**CONVERSATION, "username": "ann", "role": "admin"})
     assert role.role is Role.ADMIN
+    owner = {**CONVERSATION, "username": "ann", "role": "owner"}
+    assert set(details(SetRoleRequest, owner)) == {"role"}
     message_id = uuid.uuid1()
     read = MarkReadRequest.model_validate({**CONVERSATION, "message_id": str(message_id).upper()})
     assert read.message_id == message_id

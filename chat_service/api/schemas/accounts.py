@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from chat_service.api.schemas.base import BodyInput, Password, QueryInput, UsernameInput, query_int
+from chat_service.api.schemas.base import QUERY_INT, BodyInput, Password, QueryInput, UsernameInput
 from chat_service.domain import validation
 
 
@@ -35,7 +35,9 @@ class UserSearchQuery(QueryInput):
             description="A username prefix (case-insensitive); empty or absent matches every user.",
         ),
     ] = ""
-    limit: Annotated[query_int(1, validation.LIMIT_MAX), Field(description="Page size.")] = 20
+    limit: Annotated[
+        int, Field(ge=1, le=validation.LIMIT_MAX, description="Page size."), QUERY_INT
+    ] = 20
     cursor: Annotated[
         str | None, Field(description="The previous page's `next_cursor` (opaque to clients).")
     ] = None

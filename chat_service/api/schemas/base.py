@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
@@ -138,6 +138,6 @@ MessageIdInput = Annotated[
 ]
 
 
-def query_int(low: int, high: int) -> Any:
-    """An integer query parameter within [low, high]."""
-    return Annotated[int, Field(ge=low, le=high), BeforeValidator(_query_int)]
+# Reads an integer query parameter from its string of digits; in `Annotated[int, Field(...),
+# QUERY_INT]`, after the `Field` (its bounds then reach the JSON Schema as minimum/maximum).
+QUERY_INT = BeforeValidator(_query_int)

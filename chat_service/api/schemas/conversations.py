@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
@@ -19,6 +19,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from chat_service.api.schemas.base import (
+    QUERY_INT,
     BodyInput,
     ClientMessageId,
     Content,
@@ -28,7 +29,6 @@ from chat_service.api.schemas.base import (
     PathInput,
     QueryInput,
     UsernameInput,
-    query_int,
 )
 from chat_service.api.schemas.errors import reason
 from chat_service.domain import validation
@@ -36,7 +36,7 @@ from chat_service.domain.models import Attachment, Role
 
 _IN_CONVERSATION = ("conversation_id",)
 _CONTENT = TypeAdapter(Content)
-Limit = query_int(1, validation.LIMIT_MAX)
+Limit = Annotated[int, Field(ge=1, le=validation.LIMIT_MAX), QUERY_INT]
 
 
 class ConversationRef(PathInput):
@@ -125,7 +125,7 @@ class AttachmentInput(BaseModel):
     `https` URL of at most 2048 characters; the service stores the link, not the file."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-    type: Literal[validation.ATTACHMENT_TYPES]
+    type: validation.AttachmentType
     url: HttpUrl
 
     def to_domain(self) -> Attachment:

@@ -7,18 +7,18 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from chat_service.api.schemas.base import (
+    QUERY_INT,
     BodyInput,
     ClientMessageId,
     Content,
     MessageIdInput,
     QueryInput,
-    query_int,
 )
 from chat_service.domain import validation
 
 # The reference service's default page size.
 DEFAULT_PAGE_SIZE = 10
-PageSize = query_int(1, validation.LIMIT_MAX)
+PageSize = Annotated[int, Field(ge=1, le=validation.LIMIT_MAX), QUERY_INT]
 
 
 class SendDirectMessageRequest(BodyInput):
@@ -43,8 +43,13 @@ class DirectHistoryQuery(QueryInput):
     and `limit` are one setting, in that order of precedence."""
 
     page: Annotated[
-        query_int(1, validation.PAGE_MAX),
-        Field(description="Page number, from 1. Ignored when `before` is given."),
+        int,
+        Field(
+            ge=1,
+            le=validation.PAGE_MAX,
+            description="Page number, from 1. Ignored when `before` is given.",
+        ),
+        QUERY_INT,
     ] = 1
     page_size: Annotated[
         PageSize | None, Field(description=f"Messages per page (default {DEFAULT_PAGE_SIZE}).")

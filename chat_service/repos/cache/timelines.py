@@ -12,6 +12,7 @@ import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 import structlog
@@ -187,7 +188,7 @@ class TimelineCache:
             return None
         key = (timeline, position, count)
         known = self._pages.get(key) if mode == "offset" else None
-        args = [timeline, mode, position, count, known.version if known else ""]
+        args: list[Any] = [timeline, mode, position, count, known.version if known else ""]
         try:
             reply = await self._read(keys=[EPOCH_KEY], args=args)
         except RedisError:

@@ -18,6 +18,7 @@ from chat_service.domain.models import (
 )
 from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
 
+
 class FakeUsers:
     def __init__(self, *usernames: str) -> None:
         self._users = {name: User(uuid.uuid4(), name, 0) for name in usernames}

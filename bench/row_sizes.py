@@ -68,6 +68,7 @@ async def measure_cassandra(args: argparse.Namespace) -> dict[str, object]:
     os.environ.update(APP_ENV="development", CASSANDRA_KEYSPACE=args.keyspace)
     from chat_service.domain.ids import TimeUuidFactory, direct_conversation_id
     from chat_service.domain.models import Conversation, ConversationType, Member, Role
+    from chat_service.infra.caches import CacheRegistry
     from chat_service.infra.cassandra import CassandraSession
     from chat_service.infra.logging import configure_logging
     from chat_service.infra.migrations import migrate
@@ -83,8 +84,15 @@ async def measure_cassandra(args: argparse.Namespace) -> dict[str, object]:
     rng = random.Random(7)
     try:
         conversations = await ConversationRepository.create(db)
+        caches = CacheRegistry()
+        messages = await MessageRepository.create(
+            db,
+            conversations,
+            known_buckets=caches.fifo("known_bucket_rows", 100_000),
+            known_direct=caches.fifo("known_direct_conversations", 200_000),
+        )
         writer = MessageWriter(
-            await MessageRepository.create(db),
+            messages,
             conversations,
             _NoCache(),  # type: ignore[arg-type]
             _NoEvents(),
@@ -168,15 +176,29 @@ async def measure_redis(args: argparse.Namespace) -> dict[str, object]:
     from chat_service.domain.events import Event, EventType
     from chat_service.domain.ids import TimeUuidFactory
     from chat_service.domain.models import Message
+    from chat_service.infra.caches import CacheRegistry
     from chat_service.repos.cache.events import encode_event
     from chat_service.repos.cache.rate_limits import RateLimiter
-    from chat_service.repos.cache.timelines import TimelineCache, encode
+    from chat_service.repos.cache.timelines import (
+        TimelineCache,
+        TimelineMemos,
+        encode,
+        remembered_page_bytes,
+    )
 
     redis = Redis.from_url(args.redis_url)
     if await redis.dbsize():
         raise SystemExit("refusing: that Redis database is not empty")
     rng, ids = random.Random(7), TimeUuidFactory()
-    cache = TimelineCache(redis)
+    caches = CacheRegistry()
+    cache = TimelineCache(
+        redis,
+        TimelineMemos(
+            decoded=caches.fifo("decoded_messages", 20_000),
+            floors=caches.fifo("timeline_floors", 100_000),
+            pages=caches.lru("timeline_pages", 16 * 2**20, remembered_page_bytes),
+        ),
+    )
 
     def message(conversation: uuid.UUID) -> Message:
         return Message(id=ids.new(), conversation_id=conversation, sender="user0000001",

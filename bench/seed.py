@@ -127,7 +127,7 @@ async def _rooms(
     return list(await _bounded(16, [room(users[-1 - n]) for n in range(count)]))
 
 
-async def _bounded(limit: int, jobs: list) -> list:  # type: ignore[type-arg]
+async def _bounded(limit: int, jobs: list) -> list:
     semaphore = asyncio.Semaphore(limit)
 
     async def run(job):  # type: ignore[no-untyped-def]

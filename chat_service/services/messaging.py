@@ -20,8 +20,8 @@ from chat_service.domain.errors import Conflict
 from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind
+from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
 from chat_service.infra import metrics
-from chat_service.repos.cache.timelines import conversation_timeline, user_timeline
 
 
 class MessageStore(Protocol):
@@ -61,9 +61,9 @@ class ActivityStore(Protocol):
 class TimelineWriter(Protocol):
     """The recent-history cache (`repos.cache.timelines.TimelineCache`)."""
 
-    async def append(self, timelines: Sequence[str], message: Message) -> None: ...
+    async def append(self, timelines: Sequence[Timeline], message: Message) -> None: ...
 
-    async def replace(self, timelines: Sequence[str], message: Message) -> None: ...
+    async def replace(self, timelines: Sequence[Timeline], message: Message) -> None: ...
 
 
 class EventPublisher(Protocol):
@@ -203,8 +203,8 @@ def _participants(message: Message) -> tuple[str, ...]:
     return (message.sender, message.recipient) if message.recipient else ()
 
 
-def _timelines(message: Message) -> list[str]:
+def _timelines(message: Message) -> list[Timeline]:
     return [
-        conversation_timeline(message.conversation_id),
-        *(user_timeline(person) for person in _participants(message)),
+        ConversationTimeline(message.conversation_id),
+        *(DirectMessagesTimeline(person) for person in _participants(message)),
     ]

@@ -9,6 +9,7 @@ from chat_service.api import accounts, direct_messages, health, live
 from chat_service.api import conversations as conv
 from chat_service.api.metrics import metrics_endpoint
 from chat_service.api.openapi import openapi_json
+from chat_service.api.web import setup_web_routes
 
 API = "/api/v1"
 
@@ -47,6 +48,7 @@ def setup_routes(app: web.Application) -> None:
     router.add_patch(message, conv.edit_message)
     router.add_delete(message, conv.delete_message)
     router.add_post(f"{one}/read", conv.mark_read)
+    setup_web_routes(app)
 
 
 def _collection(router: web.UrlDispatcher, method: str, path: str, handler: Handler) -> None:

@@ -1,0 +1,125 @@
+"""Two and three people chatting in their own browsers, everything arriving live."""
+
+from __future__ import annotations
+
+from playwright.async_api import Browser, expect
+
+from tests.browser.pages import ChatPage
+from tests.integration.processes import ServiceProcess
+
+
+async def test_two_people_chat_with_live_unread_badge_reply_and_seen(
+    web_browser: Browser, service: ServiceProcess, opened: list[ChatPage]
+) -> None:
+    alice = await ChatPage.open(web_browser, service.url, opened)
+    bob = await ChatPage.open(web_browser, service.url, opened)
+
+    await alice.start_direct(bob.username)
+    await alice.send("Hi Bob, lunch today?")
+    await expect(alice.message("Hi Bob, lunch today?")).not_to_contain_text("Sending")
+
+    # Bob never reloads: the conversation appears, then its badge rises with each message.
+    await expect(bob.conversation(alice.username)).to_contain_text("1 unread")
+    await alice.send("At noon?")
+    await expect(bob.conversation(alice.username)).to_contain_text("2 unread")
+    await expect(bob.conversation(alice.username)).to_contain_text("At noon?")
+
+    await bob.open_conversation(alice.username)
+    assert await bob.message_texts() == ["Hi Bob, lunch today?", "At noon?"]
+    await expect(bob.conversation(alice.username)).not_to_contain_text("unread")
+    await bob.send("Sure, see you there")
+
+    await expect(alice.message("Sure, see you there")).to_be_visible()
+    await expect(alice.message("At noon?")).to_contain_text("Seen")
+    assert await alice.message_texts() == ["Hi Bob, lunch today?", "At noon?", "Sure, see you there"]
+    await expect(alice.conversation(bob.username)).not_to_contain_text("unread")
+
+
+async def test_a_group_of_three_with_members_managed_by_its_admin(
+    web_browser: Browser, service: ServiceProcess, opened: list[ChatPage]
+) -> None:
+    ann = await ChatPage.open(web_browser, service.url, opened)
+    ben = await ChatPage.open(web_browser, service.url, opened)
+    cat = await ChatPage.open(web_browser, service.url, opened)
+
+    await ann.create_group("Trip planning", [ben.username])
+    await ann.send("Where shall we go?")
+    await expect(ben.conversation("Trip planning")).to_contain_text("1 unread")
+
+    # The admin adds the third person, who sees the group appear and reads its history.
+    await ann.page.get_by_role("button", name="Members").click()
+    members = ann.page.get_by_role("dialog", name="Members")
+    await members.get_by_label("Add people").fill(cat.username)
+    await members.get_by_role("button", name=f"Add {cat.username}").click()
+    await expect(members.get_by_role("listitem").filter(has_text=cat.username)).to_be_visible()
+    await members.press("Escape")
+    await expect(members).to_be_hidden()
+
+    await cat.open_conversation("Trip planning")
+    await expect(cat.message("Where shall we go?")).to_be_visible()
+    await cat.send("The mountains!")
+    await ben.open_conversation("Trip planning")
+    await ben.send("Agreed")
+
+    for person in (ann, cat):
+        await expect(person.message("Agreed")).to_be_visible()
+    await expect(ann.message("Where shall we go?")).to_be_visible()
+    seen_by = ann.message("Where shall we go?").locator(".seen")
+    await expect(seen_by).to_contain_text(ben.username)
+    await expect(seen_by).to_contain_text(cat.username)
+
+    # Removing a member: the admin removes Ben, who loses the group live.
+    await ann.page.get_by_role("button", name="Members").click()
+    await members.get_by_role("button", name=f"Remove {ben.username}").click()
+    await expect(members.get_by_role("listitem").filter(has_text=ben.username)).to_be_hidden()
+    await members.press("Escape")
+    await expect(ben.conversation("Trip planning")).to_be_hidden()
+
+    # Cat leaves on her own.
+    await cat.page.get_by_role("button", name="Members").click()
+    await cat.page.get_by_role("dialog", name="Members").get_by_role(
+        "button", name="Leave group"
+    ).click()
+    await expect(cat.conversation("Trip planning")).to_be_hidden()
+    await expect(ann.log.get_by_text(f"{cat.username} left the group")).to_be_visible()
+
+
+async def test_joining_a_public_group_from_its_link(
+    web_browser: Browser, service: ServiceProcess, opened: list[ChatPage]
+) -> None:
+    owner = await ChatPage.open(web_browser, service.url, opened)
+    visitor = await ChatPage.open(web_browser, service.url, opened)
+    await owner.create_group("Open book club", [])
+    await owner.send("Welcome, readers")
+    link = owner.page.url
+
+    await visitor.page.goto(link)
+    await visitor.page.get_by_role("button", name="Join group").click()
+    await expect(visitor.message("Welcome, readers")).to_be_visible()
+    await expect(visitor.conversation("Open book club")).to_be_visible()
+    await expect(owner.log.get_by_text(f"{visitor.username} joined the group")).to_be_visible()
+
+
+async def test_edits_and_deletes_show_live_on_the_other_side(
+    web_browser: Browser, service: ServiceProcess, opened: list[ChatPage]
+) -> None:
+    alice = await ChatPage.open(web_browser, service.url, opened)
+    bob = await ChatPage.open(web_browser, service.url, opened)
+    await alice.start_direct(bob.username)
+    await alice.send("See you at 5")
+    await alice.send("Bring the map")
+    await bob.open_conversation(alice.username)
+    await expect(bob.message("Bring the map")).to_be_visible()
+
+    await alice.message("See you at 5").get_by_role("button", name="Edit message").click()
+    editor = alice.log.get_by_role("textbox", name="Edit message")
+    await editor.fill("See you at 6")
+    await editor.press("Enter")
+    await expect(bob.message("See you at 6")).to_contain_text("edited")
+    await expect(bob.message("See you at 5")).to_have_count(0)
+
+    await alice.message("Bring the map").get_by_role("button", name="Delete message").click()
+    await alice.page.get_by_role("dialog").get_by_role("button", name="Delete").click()
+    await expect(bob.message("Bring the map")).to_have_count(0)
+    await expect(bob.log.get_by_text("Message deleted")).to_be_visible()
+    assert await bob.message_texts() == ["See you at 6", "Message deleted"]

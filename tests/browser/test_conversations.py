@@ -31,7 +31,8 @@ async def test_two_people_chat_with_live_unread_badge_reply_and_seen(
 
     await expect(alice.message("Sure, see you there")).to_be_visible()
     await expect(alice.message("At noon?")).to_contain_text("Seen")
-    assert await alice.message_texts() == ["Hi Bob, lunch today?", "At noon?", "Sure, see you there"]
+    expected = ["Hi Bob, lunch today?", "At noon?", "Sure, see you there"]
+    assert await alice.message_texts() == expected
     await expect(alice.conversation(bob.username)).not_to_contain_text("unread")
 
 
@@ -77,9 +78,11 @@ async def test_a_group_of_three_with_members_managed_by_its_admin(
 
     # Cat leaves on her own.
     await cat.page.get_by_role("button", name="Members").click()
-    await cat.page.get_by_role("dialog", name="Members").get_by_role(
-        "button", name="Leave group"
-    ).click()
+    await (
+        cat.page.get_by_role("dialog", name="Members")
+        .get_by_role("button", name="Leave group")
+        .click()
+    )
     await expect(cat.conversation("Trip planning")).to_be_hidden()
     await expect(ann.log.get_by_text(f"{cat.username} left the group")).to_be_visible()
 

@@ -128,9 +128,19 @@ export class Timeline extends EventTarget {
       this.held.push(message); // its own send is about to confirm it
       return;
     }
+    const confirmed = message.sender === this.me && this.#confirmedElsewhere(message);
     this.marker(message.sender, message.id);
     if (this.byId.has(message.id)) this.update(message);
     else if (this.atNewest && this.loaded && this.#merge([message])) this.#changed('newer');
+    else if (confirmed) this.#changed('update');
+  }
+
+  /** A send marked failed whose answer was lost but which the server stored after all
+   * (the live event says so): it needs no retry. */
+  #confirmedElsewhere(message) {
+    const index = this.pending.findIndex((p) => p.state === 'failed' && p.content === message.content);
+    if (index >= 0) this.pending.splice(index, 1);
+    return index >= 0;
   }
 
   update(message) {

@@ -29,7 +29,7 @@ run: setup
 		bash -c '$(VENV)/bin/chat-service migrate && exec $(VENV)/bin/chat-service serve --port 8000'
 
 ## test: the whole suite against a real Cassandra and Redis (test keyspace and Redis db)
-test: setup
+test: setup node_modules/axe-core/axe.min.js
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## faults: fault tests under load (Redis down, a node of 3 killed, SIGKILL, Cassandra down)
@@ -42,6 +42,11 @@ fuzz: setup
 
 ## postman: the Postman collection run by newman against a freshly started service
 node_modules/.bin/newman: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+# axe-core, which the browser tests (tests/browser) run in the page
+node_modules/axe-core/axe.min.js: package.json
 	npm install --no-audit --no-fund --silent
 	touch $@
 

@@ -112,7 +112,7 @@ class ChatPage:
         dialog = self.page.get_by_role("dialog", name="New conversation")
         for member in members:
             await dialog.get_by_label("Find people").fill(member)
-            await dialog.get_by_role("button", name=f"Add {member} to the group").click()
+            await dialog.get_by_role("button", name=f"Add to group: {member}").click()
         await dialog.get_by_label("Group name").fill(name)
         await dialog.get_by_role("button", name="Create group").click()
         await expect(dialog).to_be_hidden()

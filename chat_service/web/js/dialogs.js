@@ -5,10 +5,17 @@
 import { describe, query } from './api.js';
 import { byId, debounce, h } from './dom.js';
 
-/** Enter in a field must not submit (and so close) a dialog's form: only its buttons do. */
-function keepOpenOnEnter(dialog) {
+/** Enter in a field must not submit (and so close) a dialog's form: only its buttons do.
+ * Escape always closes it, even from a search field (which would only clear itself). */
+function keyboard(dialog) {
   dialog.querySelector('form').addEventListener('submit', (event) => {
     if (!event.submitter) event.preventDefault();
+  });
+  dialog.addEventListener('keydown', (event) => {
+    if (event.key === 'Escape') {
+      event.preventDefault();
+      dialog.close();
+    }
   });
 }
 
@@ -34,14 +41,14 @@ function peopleSearch(api, me, input, results, row) {
 export class NewConversationDialog {
   constructor(api, me, { openDirect, groupCreated }) {
     this.dialog = byId('new-dialog');
-    keepOpenOnEnter(this.dialog);
+    keyboard(this.dialog);
     this.members = [];
     const input = byId('people-search');
     peopleSearch(api, me, input, byId('people-results'), (name) => [
       h('span', { class: 'person' }, name),
       h('button', { type: 'button', class: 'small primary', 'aria-label': `Message ${name}`,
         onclick: () => { this.dialog.close(); openDirect(name); } }, 'Message'),
-      h('button', { type: 'button', class: 'small', 'aria-label': `Add ${name} to the group`,
+      h('button', { type: 'button', class: 'small', 'aria-label': `Add to group: ${name}`,
         onclick: () => this.#add(name) }, 'Add to group'),
     ]);
     byId('create-group').onclick = async () => {
@@ -92,7 +99,7 @@ export class MembersDialog {
   constructor(api, me, { left }) {
     Object.assign(this, { api, me, left });
     this.dialog = byId('members-dialog');
-    keepOpenOnEnter(this.dialog);
+    keyboard(this.dialog);
     this.timeline = null;
     peopleSearch(api, me, byId('member-search'), byId('member-results'), (name) => [
       h('span', { class: 'person' }, name),
@@ -150,8 +157,12 @@ export class MembersDialog {
 }
 
 /** Ask before something that cannot be undone; resolves true when confirmed. */
+let confirmReady = false;
+
 export function confirmDialog(question, action = 'Delete') {
   const dialog = byId('confirm-dialog');
+  if (!confirmReady) keyboard(dialog);
+  confirmReady = true;
   byId('confirm-title').textContent = question;
   byId('confirm-ok').textContent = action;
   dialog.returnValue = '';

@@ -25,6 +25,7 @@ async def test_two_people_chat_with_live_unread_badge_reply_and_seen(
     await expect(bob.conversation(alice.username)).to_contain_text("At noon?")
 
     await bob.open_conversation(alice.username)
+    await expect(bob.message("At noon?")).to_be_visible()
     assert await bob.message_texts() == ["Hi Bob, lunch today?", "At noon?"]
     await expect(bob.conversation(alice.username)).not_to_contain_text("unread")
     await bob.send("Sure, see you there")
@@ -110,9 +111,14 @@ async def test_edits_and_deletes_show_live_on_the_other_side(
     bob = await ChatPage.open(web_browser, service.url, opened)
     await alice.start_direct(bob.username)
     await alice.send("See you at 5")
-    await alice.send("Bring the map")
+    composer = alice.page.get_by_label("Message", exact=True)
+    await composer.fill("Bring the map")
+    await composer.press("Shift+Enter")  # a new line, not a send
+    await composer.press_sequentially("and a torch")
+    await composer.press("Enter")
     await bob.open_conversation(alice.username)
     await expect(bob.message("Bring the map")).to_be_visible()
+    assert await bob.message_texts() == ["See you at 5", "Bring the map\nand a torch"]
 
     await alice.message("See you at 5").get_by_role("button", name="Edit message").click()
     editor = alice.log.get_by_role("textbox", name="Edit message")
@@ -126,3 +132,27 @@ async def test_edits_and_deletes_show_live_on_the_other_side(
     await expect(bob.message("Bring the map")).to_have_count(0)
     await expect(bob.log.get_by_text("Message deleted")).to_be_visible()
     assert await bob.message_texts() == ["See you at 6", "Message deleted"]
+
+
+async def test_the_list_is_filtered_by_name(
+    web_browser: Browser, service: ServiceProcess, opened: list[ChatPage]
+) -> None:
+    alice = await ChatPage.open(web_browser, service.url, opened)
+    bob = await ChatPage.open(web_browser, service.url, opened)
+    await alice.start_direct(bob.username)
+    await alice.send("hello")
+    await alice.create_group("Book club", [bob.username])
+    await alice.send("first meeting on Monday")
+
+    links = alice.conversations.get_by_role("link")
+    await expect(links).to_have_count(2)
+    await expect(links.first).to_contain_text("Book club")  # newest activity first
+    filter_box = alice.page.get_by_role("searchbox", name="Filter conversations")
+    await filter_box.fill("BOOK")
+    await expect(links).to_have_count(1)
+    await expect(links.first).to_contain_text("Book club")
+    await filter_box.fill(bob.username[2:8])
+    await expect(links).to_have_count(1)
+    await expect(links.first).to_contain_text(bob.username)
+    await filter_box.fill("")
+    await expect(links).to_have_count(2)

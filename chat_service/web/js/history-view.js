@@ -136,10 +136,7 @@ export class HistoryView {
     if (m.deleted) return h('p', { class: 'content muted' }, 'Message deleted');
     return h('div', {},
       m.content ? h('p', { class: 'content' }, m.content) : null,
-      m.attachment
-        ? h('a', { class: 'attachment', href: m.attachment.url, target: '_blank', rel: 'noopener noreferrer' },
-          `Attachment (${m.attachment.type})`)
-        : null);
+      m.attachment ? attachment(m.attachment) : null);
   }
 
   #editor(m) {
@@ -177,6 +174,15 @@ export class HistoryView {
     if (seenText) parts.push(h('span', { class: 'seen' }, seenText));
     return parts.length ? h('footer', {}, parts) : null;
   }
+}
+
+/** A link to an attachment, only for web addresses (never `javascript:` or the like). */
+function attachment({ type, url }) {
+  const label = `Attachment (${type})`;
+  const safe = /^https?:\/\//i.test(url ?? '');
+  return safe
+    ? h('a', { class: 'attachment', href: url, target: '_blank', rel: 'noopener noreferrer' }, label)
+    : h('span', { class: 'attachment' }, label);
 }
 
 function seenLabel(seen, detail) {

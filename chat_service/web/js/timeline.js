@@ -25,6 +25,7 @@ export class Timeline extends EventTarget {
     this.held = [];
     this.detail = null;
     this.readUpTo = null;
+    this.gapCheck = false;
   }
 
   get messages() {
@@ -108,6 +109,11 @@ export class Timeline extends EventTarget {
   /** After a reconnection: everything after the newest known message, page by page. */
   async catchUp() {
     if (!this.id || !this.loaded) return;
+    this.gapCheck = true;
+    return this.#fetchAll();
+  }
+
+  async #fetchAll() {
     if (!this.order.length) return this.loadNewest();
     if (!this.atNewest) return;
     while (await this.#fetchNewer(CATCH_UP_PAGE, 'newer'));
@@ -127,6 +133,12 @@ export class Timeline extends EventTarget {
     if (message.sender === this.me && this.sending > 0) {
       this.held.push(message); // its own send is about to confirm it
       return;
+    }
+    if (this.gapCheck && this.atNewest && this.loaded) {
+      // The first event after a reconnection: anything published between the catch-up
+      // and the server's subscription was lost, so look once more from before this one.
+      this.gapCheck = false;
+      this.#fetchAll().catch(() => {});
     }
     const confirmed = message.sender === this.me && this.#confirmedElsewhere(message);
     this.marker(message.sender, message.id);
@@ -181,8 +193,9 @@ export class Timeline extends EventTarget {
       this.id = message.conversation_id;
       this.#merge([message]);
       if (created) {
+        // The conversation may have existed already: its history and members come now.
         this.dispatchEvent(new Event('created'));
-        this.loadDetail().catch(() => {});
+        this.loadNewest().then(() => this.loadDetail()).catch(() => {});
       }
     } catch (error) {
       item.state = 'failed';

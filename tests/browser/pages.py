@@ -36,6 +36,7 @@ class ChatPage:
         *,
         viewport: dict[str, int] | None = None,
         register: bool = True,
+        username: str | None = None,
         **context_options: Any,
     ) -> ChatPage:
         context = await browser.new_context(
@@ -48,7 +49,7 @@ class ChatPage:
         person.page.on("console", person._console)
         await person.page.goto("/")
         if register:
-            await person.register(unique_name("w"))
+            await person.register(username or unique_name("w"))
         return person
 
     def _console(self, message: Any) -> None:

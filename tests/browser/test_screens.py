@@ -3,17 +3,21 @@ page), a phone-sized screen, and the screenshot the README shows."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.pages import PHONE, ChatPage
-from tests.conftest import unique_name
 from tests.integration.processes import ServiceProcess
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = {"serious", "critical"}
+
+
+def _readable(name: str) -> str:
+    return f"{name}_{uuid.uuid4().hex[:3]}"
 
 
 async def _axe_violations(page: Page) -> list[dict[str, Any]]:
@@ -35,9 +39,10 @@ async def test_login_list_conversation_and_dialog_have_no_serious_axe_violations
     # axe is injected as a script, which the page's CSP rightly refuses: bypass it here.
     alice = await ChatPage.open(web_browser, service.url, opened, register=False, bypass_csp=True)
     assert await _axe_violations(alice.page) == [], "login screen"
-    await alice.register(unique_name("axe"))
-    bob = await ChatPage.open(web_browser, service.url, opened)
-    carol = await ChatPage.open(web_browser, service.url, opened)
+    # Names a person could have, for the screenshot the README shows.
+    await alice.register(_readable("alice"))
+    bob = await ChatPage.open(web_browser, service.url, opened, username=_readable("bob"))
+    carol = await ChatPage.open(web_browser, service.url, opened, username=_readable("carol"))
 
     await bob.start_direct(alice.username)
     await bob.send("Did you see the forecast for Saturday?")

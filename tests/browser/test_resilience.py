@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -87,7 +88,11 @@ async def test_after_a_restart_the_client_reconnects_and_catches_up_exactly(
 
 
 async def test_a_send_while_the_service_is_down_fails_and_its_retry_stores_it_once(
-    web_browser: Browser, own_service: ServiceProcess, migrated: Settings, opened: list[ChatPage]
+    web_browser: Browser,
+    own_service: ServiceProcess,
+    migrated: Settings,
+    opened: list[ChatPage],
+    screenshots: Path,
 ) -> None:
     alice = await ChatPage.open(web_browser, own_service.url, opened)
     bob = await ChatPage.open(web_browser, own_service.url, opened)
@@ -106,6 +111,8 @@ async def test_a_send_while_the_service_is_down_fails_and_its_retry_stores_it_on
     await composer.press("Enter")
     failed = alice.message("sent into the void")
     await expect(failed).to_contain_text("Not sent")
+    await expect(alice.connection).to_have_text(re.compile("Offline"))
+    await alice.page.screenshot(path=screenshots / "failed-send.png")
 
     restarted = await start_service(migrated, port=own_service.port)
     try:

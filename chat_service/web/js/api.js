@@ -67,7 +67,7 @@ export function boundApi(session) {
 
 /** A sentence for a person, from any failure of a call. */
 export function describe(error) {
-  if (error instanceof NetworkError) return 'Not sent: the service cannot be reached.';
+  if (error instanceof NetworkError) return 'The service cannot be reached.';
   if (error instanceof ApiError && error.status === 429) {
     return `Too many messages; try again in ${error.retryAfter || 'a few'} s.`;
   }

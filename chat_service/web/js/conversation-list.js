@@ -63,6 +63,16 @@ export class ConversationList {
     this.render();
   }
 
+  /** A direct conversation this client just started, shown before the list reloads. */
+  addDirect(message, peer) {
+    if (this.items.has(message.conversation_id)) return;
+    this.items.set(message.conversation_id, {
+      id: message.conversation_id, type: 'direct', name: null, peer,
+      last_message: message, unread_count: 0, updated_at: message.timestamp,
+    });
+    this.render();
+  }
+
   onUpdate(message) {
     const item = this.items.get(message.conversation_id);
     if (item?.last_message?.id === message.id) {

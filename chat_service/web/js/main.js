@@ -119,8 +119,9 @@ class App {
     if (!timeline) {
       timeline = new Timeline(this.api, this.me, { id, peer });
       if (id) this.#keep(timeline);
-      else timeline.addEventListener('created', () => {
+      else timeline.addEventListener('created', ({ detail: message }) => {
         this.#keep(timeline);
+        this.list.addDirect(message, peer);
         this.list.reloadSoon();
         history.replaceState(null, '', `#/c/${timeline.id}`);
         this.list.setActive(timeline.id);

@@ -194,7 +194,7 @@ export class Timeline extends EventTarget {
       this.#merge([message]);
       if (created) {
         // The conversation may have existed already: its history and members come now.
-        this.dispatchEvent(new Event('created'));
+        this.dispatchEvent(new CustomEvent('created', { detail: message }));
         this.loadNewest().then(() => this.loadDetail()).catch(() => {});
       }
     } catch (error) {

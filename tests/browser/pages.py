@@ -12,6 +12,7 @@ from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
 from tests.conftest import unique_name
 from tests.integration.api import PASSWORD
 
+_MESSAGE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-1[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}$")
 DESKTOP = {"width": 1200, "height": 800}
 PHONE = {"width": 390, "height": 844}
 # A page error, or the browser refusing something under the Content-Security-Policy or
@@ -124,6 +125,7 @@ class ChatPage:
         await expect(self.page.get_by_role("heading", name=name)).to_be_visible()
 
     async def send(self, text: str) -> None:
+        """Send, and wait until the service has stored it (the article has its id)."""
         await self.page.get_by_label("Message", exact=True).fill(text)
         await self.page.get_by_label("Message", exact=True).press("Enter")
-        await expect(self.message(text)).to_be_visible()
+        await expect(self.message(text)).to_have_attribute("data-id", _MESSAGE_ID)

@@ -133,6 +133,16 @@ async def test_edits_and_deletes_show_live_on_the_other_side(
     await expect(bob.log.get_by_text("Message deleted")).to_be_visible()
     assert await bob.message_texts() == ["See you at 6", "Message deleted"]
 
+    # Typed in a quick row, without waiting: stored and shown in the order typed.
+    burst = [f"quick {i}" for i in range(1, 6)]
+    for text in burst:
+        await composer.fill(text)
+        await composer.press("Enter")
+    await expect(bob.message("quick 5")).to_be_visible()
+    await expect(alice.message("quick 5")).not_to_contain_text("Sending")
+    for person in (alice, bob):
+        assert (await person.message_texts())[2:] == burst
+
 
 async def test_the_list_is_filtered_by_name(
     web_browser: Browser, service: ServiceProcess, opened: list[ChatPage]

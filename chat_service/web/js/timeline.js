@@ -22,6 +22,7 @@ export class Timeline extends EventTarget {
     this.loading = { older: false, newer: false };
     this.pending = [];
     this.sending = 0;
+    this.queue = Promise.resolve();
     this.held = [];
     this.detail = null;
     this.readUpTo = null;
@@ -170,19 +171,25 @@ export class Timeline extends EventTarget {
   send(content) {
     const item = { key: `pending-${newClientId()}`, client_message_id: newClientId(), content };
     this.pending.push(item);
-    return this.#deliver(item);
+    return this.#enqueue(item);
   }
 
   retry(key) {
     const item = this.pending.find((p) => p.key === key);
-    return item ? this.#deliver(item) : Promise.resolve();
+    return item ? this.#enqueue(item) : Promise.resolve();
   }
 
-  async #deliver(item) {
+  /** Sends go one at a time, so messages typed in a row are stored in that order. */
+  #enqueue(item) {
     item.state = 'sending';
     item.error = null;
     this.sending += 1;
     this.#changed('newer');
+    this.queue = this.queue.then(() => this.#deliver(item));
+    return this.queue;
+  }
+
+  async #deliver(item) {
     const body = { content: item.content, client_message_id: item.client_message_id };
     try {
       const message = this.id

@@ -70,7 +70,7 @@ async def test_login_list_conversation_and_dialog_have_no_serious_axe_violations
 async def test_a_phone_sized_screen_shows_one_pane_at_a_time(
     web_browser: Browser, service: ServiceProcess, opened: list[ChatPage], screenshots: Path
 ) -> None:
-    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+    phone = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "bypass_csp": True}
     dana = await ChatPage.open(web_browser, service.url, opened, **phone)
     eli = await ChatPage.open(web_browser, service.url, opened)
     await eli.start_direct(dana.username)
@@ -87,8 +87,10 @@ async def test_a_phone_sized_screen_shows_one_pane_at_a_time(
     overflow = "() => document.documentElement.scrollWidth - innerWidth"
     assert await dana.page.evaluate(overflow) <= 0
     await dana.page.screenshot(path=screenshots / "phone-conversation.png")
+    assert await _axe_violations(dana.page) == [], "conversation on a phone"
 
     await dana.page.get_by_role("link", name="Conversations").click()
     await expect(dana.conversation(eli.username)).to_be_in_viewport()
     await expect(dana.log).to_be_hidden()
     await dana.page.screenshot(path=screenshots / "phone-list.png")
+    assert await _axe_violations(dana.page) == [], "conversation list on a phone"

@@ -86,9 +86,11 @@ class App {
     this.onRoute = () => this.route();
     addEventListener('hashchange', this.onRoute);
     this.live.addEventListener('state', () => {
-      const status = byId('connection');
-      status.dataset.state = this.live.state;
-      status.textContent = STATE_TEXT[this.live.state];
+      // The status, and its copy over the conversation on a phone (one shows at a time).
+      for (const status of [byId('connection'), byId('thread-connection')]) {
+        status.dataset.state = this.live.state;
+        status.textContent = STATE_TEXT[this.live.state];
+      }
     });
     this.live.addEventListener('reconnected', () => this.catchUp());
     for (const [type, handler] of Object.entries(LIVE_HANDLERS)) {

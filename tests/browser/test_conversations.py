@@ -70,6 +70,16 @@ async def test_a_group_of_three_with_members_managed_by_its_admin(
     await expect(seen_by).to_contain_text(ben.username)
     await expect(seen_by).to_contain_text(cat.username)
 
+    # Ann makes Cat an admin; Cat now sees the admin's tools.
+    await ann.page.get_by_role("button", name="Members").click()
+    await members.get_by_role("button", name=f"Make admin: {cat.username}").click()
+    await expect(members.get_by_role("button", name=f"Make member: {cat.username}")).to_be_visible()
+    await members.press("Escape")
+    await cat.page.get_by_role("button", name="Members").click()
+    cat_members = cat.page.get_by_role("dialog", name="Members")
+    await expect(cat_members.get_by_label("Add people")).to_be_visible()
+    await cat_members.press("Escape")
+
     # Removing a member: the admin removes Ben, who loses the group live.
     await ann.page.get_by_role("button", name="Members").click()
     await members.get_by_role("button", name=f"Remove {ben.username}").click()
@@ -102,6 +112,18 @@ async def test_joining_a_public_group_from_its_link(
     await expect(visitor.message("Welcome, readers")).to_be_visible()
     await expect(visitor.conversation("Open book club")).to_be_visible()
     await expect(owner.log.get_by_text(f"{visitor.username} joined the group")).to_be_visible()
+
+    # A private group cannot be joined from its address: the page says why.
+    await owner.page.get_by_role("button", name="New conversation").click()
+    dialog = owner.page.get_by_role("dialog", name="New conversation")
+    await dialog.get_by_label("Group name").fill("Board only")
+    await dialog.get_by_label("Private").check()
+    await dialog.get_by_role("button", name="Create group").click()
+    await expect(owner.page.get_by_role("heading", name="Board only")).to_be_visible()
+    await visitor.page.goto(owner.page.url)
+    await visitor.page.get_by_role("button", name="Join group").click()
+    await expect(visitor.page.get_by_text("This group is private")).to_be_visible()
+    await expect(visitor.conversation("Board only")).to_have_count(0)
 
 
 async def test_edits_and_deletes_show_live_on_the_other_side(
@@ -142,6 +164,27 @@ async def test_edits_and_deletes_show_live_on_the_other_side(
     await expect(alice.message("quick 5")).not_to_contain_text("Sending")
     for person in (alice, bob):
         assert (await person.message_texts())[2:] == burst
+
+
+async def test_keyboard_only_a_person_finds_someone_and_sends(
+    web_browser: Browser, service: ServiceProcess, opened: list[ChatPage]
+) -> None:
+    alice = await ChatPage.open(web_browser, service.url, opened)
+    bob = await ChatPage.open(web_browser, service.url, opened)
+    keys = alice.page.keyboard
+    await alice.page.get_by_role("button", name="New conversation").focus()
+    await keys.press("Enter")
+    await expect(alice.page.get_by_label("Find people")).to_be_focused()
+    await keys.type(bob.username)
+    message_bob = alice.page.get_by_role("button", name=f"Message {bob.username}")
+    await expect(message_bob).to_be_visible()
+    while not await message_bob.evaluate("el => el === document.activeElement"):
+        await keys.press("Tab")
+    await keys.press("Enter")
+    await expect(alice.page.get_by_label("Message", exact=True)).to_be_focused()
+    await keys.type("typed without a mouse")
+    await keys.press("Enter")
+    await expect(bob.conversation(alice.username)).to_contain_text("typed without a mouse")
 
 
 async def test_the_list_is_filtered_by_name(

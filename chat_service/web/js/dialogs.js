@@ -137,6 +137,8 @@ export class MembersDialog {
     byId('members-error').textContent = '';
     this.render();
     this.dialog.showModal();
+    // Roles change without a live event: fetch them again.
+    this.timeline.loadDetail().then(() => this.render(), () => {});
   }
 
   render() {
@@ -148,11 +150,20 @@ export class MembersDialog {
     byId('member-list').replaceChildren(...detail.members.map((m) => h('li', {},
       h('span', { class: 'person' }, m.username === this.me ? `${m.username} (you)` : m.username),
       m.role === 'admin' ? h('span', { class: 'role' }, 'admin') : null,
-      isAdmin && m.username !== this.me && m.username !== detail.created_by
-        ? h('button', { type: 'button', class: 'small', 'aria-label': `Remove ${m.username}`,
-          onclick: () => this.#run(() => this.api.delete(this.#path(`/members/${encodeURIComponent(m.username)}`))) },
-        'Remove')
-        : null)));
+      ...(isAdmin && m.username !== this.me && m.username !== detail.created_by ? this.#manage(m) : []))));
+  }
+
+  /** An admin's buttons for another member: promote or demote, remove. */
+  #manage({ username, role }) {
+    const member = this.#path(`/members/${encodeURIComponent(username)}`);
+    const next = role === 'admin' ? 'member' : 'admin';
+    const label = role === 'admin' ? 'Make member' : 'Make admin';
+    return [
+      h('button', { type: 'button', class: 'small', 'aria-label': `${label}: ${username}`,
+        onclick: () => this.#run(() => this.api.patch(member, { role: next })) }, label),
+      h('button', { type: 'button', class: 'small', 'aria-label': `Remove ${username}`,
+        onclick: () => this.#run(() => this.api.delete(member)) }, 'Remove'),
+    ];
   }
 }
 

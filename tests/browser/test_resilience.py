@@ -116,6 +116,9 @@ async def test_a_send_while_the_service_is_down_fails_and_its_retry_stores_it_on
 
     restarted = await start_service(migrated, port=own_service.port)
     try:
+        # Reloading loses nothing: the failed send is still there, with its id.
+        await alice.page.reload()
+        await expect(failed).to_contain_text("Not sent")
         await failed.get_by_role("button", name="Retry").click()
         await expect(failed).not_to_contain_text("Not sent")
         await expect(bob.conversation(alice.username)).to_contain_text("sent into the void")

@@ -8,6 +8,7 @@ import { byId } from './dom.js';
 import { ConversationList, title } from './conversation-list.js';
 import { MembersDialog, NewConversationDialog } from './dialogs.js';
 import { Live, STATE_TEXT } from './live.js';
+import { clearOutboxes } from './outbox.js';
 import { Session } from './session.js';
 import { Thread } from './thread.js';
 import { Timeline } from './timeline.js';
@@ -221,7 +222,10 @@ function start() {
 }
 
 session.addEventListener('ended', showLogin);
-byId('logout').onclick = () => session.logout();
+byId('logout').onclick = () => {
+  clearOutboxes(session.user?.username); // nothing of theirs stays on a shared computer
+  session.logout();
+};
 loginForm();
 if (session.user) start();
 else showLogin();

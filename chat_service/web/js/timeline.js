@@ -5,6 +5,7 @@
 
 import { describe, query } from './api.js';
 import { compareIds, isNewer, newClientId } from './ids.js';
+import { loadOutbox, saveOutbox } from './outbox.js';
 
 const PAGE = 50;
 const CATCH_UP_PAGE = 100;
@@ -20,13 +21,21 @@ export class Timeline extends EventTarget {
     this.atNewest = true;
     this.loaded = !id; // a draft (no conversation yet) has nothing to load
     this.loading = { older: false, newer: false };
-    this.pending = [];
+    this.pending = loadOutbox(this.#where);
     this.sending = 0;
     this.queue = Promise.resolve();
     this.held = [];
     this.detail = null;
     this.readUpTo = null;
     this.gapCheck = false;
+  }
+
+  get #where() {
+    return `${this.me}/${this.id ?? `@${this.peer}`}`;
+  }
+
+  #savePending() {
+    saveOutbox(this.#where, this.pending);
   }
 
   get messages() {
@@ -152,7 +161,10 @@ export class Timeline extends EventTarget {
    * (the live event says so): it needs no retry. */
   #confirmedElsewhere(message) {
     const index = this.pending.findIndex((p) => p.state === 'failed' && p.content === message.content);
-    if (index >= 0) this.pending.splice(index, 1);
+    if (index >= 0) {
+      this.pending.splice(index, 1);
+      this.#savePending();
+    }
     return index >= 0;
   }
 
@@ -171,6 +183,7 @@ export class Timeline extends EventTarget {
   send(content) {
     const item = { key: `pending-${newClientId()}`, client_message_id: newClientId(), content };
     this.pending.push(item);
+    this.#savePending();
     return this.#enqueue(item);
   }
 
@@ -197,7 +210,9 @@ export class Timeline extends EventTarget {
         : await this.api.post('/messages/send', { ...body, recipient: this.peer });
       this.pending = this.pending.filter((p) => p !== item);
       const created = !this.id;
+      if (created) saveOutbox(this.#where, []); // a draft's other sends move to the conversation
       this.id = message.conversation_id;
+      this.#savePending();
       this.#merge([message]);
       if (created) {
         // The conversation may have existed already: its history and members come now.

@@ -43,7 +43,7 @@ run: $(VENV)/.installed-run
 		bash -c '$(VENV)/bin/chat-service migrate && exec $(VENV)/bin/chat-service serve --port 8000'
 
 ## test: the whole suite against a real Cassandra and Redis (test keyspace and Redis db)
-test: $(VENV)/.installed
+test: $(VENV)/.installed node_modules/axe-core/axe.min.js
 	tools/ensure-packages.sh
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -61,6 +61,11 @@ fuzz: $(VENV)/.installed
 
 ## postman: the Postman collection run by newman against a freshly started service
 node_modules/.bin/newman: package.json
+	npm install --no-audit --no-fund --silent
+	touch $@
+
+# axe-core, which the browser tests (tests/browser) run in the page
+node_modules/axe-core/axe.min.js: package.json
 	npm install --no-audit --no-fund --silent
 	touch $@
 

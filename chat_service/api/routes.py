@@ -11,6 +11,7 @@ from chat_service.api import conversations as conv
 from chat_service.api.auth import ACCESS, Access
 from chat_service.api.metrics import metrics_endpoint
 from chat_service.api.openapi import openapi_json, serve
+from chat_service.api.web import WebClient
 
 API = "/api/v1"
 PUBLIC, QUERY_TOKEN = Access.PUBLIC, Access.BEARER_OR_QUERY
@@ -69,4 +70,8 @@ def setup_routes(app: web.Application) -> None:
     add("PATCH", message, conv.edit_message)
     add("DELETE", message, conv.delete_message)
     add("POST", f"{one}/read", conv.mark_read)
+
+    client = WebClient.load()  # the web client: `/`, and its assets by version
+    add("GET", "/", client.page, PUBLIC)
+    add("GET", "/assets/{version}/{path:.+}", client.asset, PUBLIC)
     serve(app)  # the spec describes the routes above: keep this last

@@ -38,6 +38,11 @@ class ConversationTimeline(Timeline):
     def __init__(self, conversation_id: uuid.UUID) -> None:
         self.owner = conversation_id
 
+    @staticmethod
+    def name_of(conversation_id: uuid.UUID) -> str:
+        """The timeline's name, as the recent-history cache knows it."""
+        return f"c:{conversation_id}"
+
 
 class DirectMessagesTimeline(Timeline):
     __slots__ = ()
@@ -45,6 +50,10 @@ class DirectMessagesTimeline(Timeline):
 
     def __init__(self, username: str) -> None:
         self.owner = username
+
+    @staticmethod
+    def name_of(username: str) -> str:
+        return f"u:{username}"
 
 
 class Direction(StrEnum):

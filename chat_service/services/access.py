@@ -10,7 +10,7 @@ import uuid
 from chat_service.domain.errors import NotFound
 from chat_service.domain.models import Conversation, ConversationType, Member, Message
 from chat_service.domain.timelines import ConversationTimeline
-from chat_service.services.membership import MemberCache
+from chat_service.services.member_cache import MemberCache
 from chat_service.services.messaging import Target
 from chat_service.services.ports import ConversationStore, TimelineReader
 

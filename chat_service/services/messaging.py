@@ -20,7 +20,7 @@ from chat_service.domain.errors import Conflict
 from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind
-from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
+from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline
 from chat_service.infra import metrics
 
 
@@ -61,9 +61,9 @@ class ActivityStore(Protocol):
 class TimelineWriter(Protocol):
     """The recent-history cache (`repos.cache.timelines.TimelineCache`)."""
 
-    async def append(self, timelines: Sequence[Timeline], message: Message) -> None: ...
+    async def append(self, timelines: Sequence[str], message: Message) -> None: ...
 
-    async def replace(self, timelines: Sequence[Timeline], message: Message) -> None: ...
+    async def replace(self, timelines: Sequence[str], message: Message) -> None: ...
 
 
 class EventPublisher(Protocol):
@@ -203,8 +203,9 @@ def _participants(message: Message) -> tuple[str, ...]:
     return (message.sender, message.recipient) if message.recipient else ()
 
 
-def _timelines(message: Message) -> list[Timeline]:
+def _timelines(message: Message) -> list[str]:
+    """The names of the timelines holding a copy of `message`."""
     return [
-        ConversationTimeline(message.conversation_id),
-        *(DirectMessagesTimeline(person) for person in _participants(message)),
+        ConversationTimeline.name_of(message.conversation_id),
+        *(DirectMessagesTimeline.name_of(person) for person in _participants(message)),
     ]

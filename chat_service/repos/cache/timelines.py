@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 
 from chat_service.domain.ids import sort_key
 from chat_service.domain.models import Attachment, Message, MessageKind, SharedMessages
-from chat_service.domain.timelines import ConversationTimeline, Timeline
+from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline
 from chat_service.infra import metrics
 from chat_service.infra.caches import NamedCache
 from chat_service.repos.cache import scripts
@@ -34,17 +34,11 @@ TOTAL_VALID_MS = 5_000
 
 
 def conversation_timeline(conversation_id: uuid.UUID) -> str:
-    return f"c:{conversation_id}"
+    return ConversationTimeline.name_of(conversation_id)
 
 
 def user_timeline(username: str) -> str:
-    return f"u:{username}"
-
-
-def timeline_key(timeline: Timeline) -> str:
-    if type(timeline) is ConversationTimeline:
-        return conversation_timeline(timeline.owner)
-    return user_timeline(str(timeline.owner))
+    return DirectMessagesTimeline.name_of(username)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,19 +107,18 @@ class TimelineCache:
         self._read = redis.register_script(scripts.READ)
         self._remember_total = redis.register_script(scripts.REMEMBER_TOTAL)
 
-    async def append(self, timelines: Sequence[Timeline], message: Message) -> None:
-        names = [timeline_key(timeline) for timeline in timelines]
-        args = [self.max_len, self._ttl_s, sort_key(message.id), encode(message), *names]
+    async def append(self, timelines: Sequence[str], message: Message) -> None:
+        args = [self.max_len, self._ttl_s, sort_key(message.id), encode(message), *timelines]
         await self._write(self._append, args)
 
-    async def replace(self, timelines: Sequence[Timeline], message: Message) -> None:
+    async def replace(self, timelines: Sequence[str], message: Message) -> None:
         """Update the cached copies of an edited or deleted message."""
         args = [
             sort_key(message.id),
             encode(message),
             message.edited_at_ns or 0,
             int(message.deleted),
-            *(timeline_key(timeline) for timeline in timelines),
+            *timelines,
         ]
         await self._write(self._replace, args)
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 
 from chat_service.domain.events import Event
 from chat_service.domain.models import Message
-from chat_service.domain.timelines import Timeline
 
 
 @dataclass(frozen=True)
@@ -81,13 +80,13 @@ class FakeActivityStore:
 
 class FakeTimelines:
     def __init__(self) -> None:
-        self.appended: list[tuple[tuple[Timeline, ...], Message]] = []
-        self.replaced: list[tuple[tuple[Timeline, ...], Message]] = []
+        self.appended: list[tuple[tuple[str, ...], Message]] = []
+        self.replaced: list[tuple[tuple[str, ...], Message]] = []
 
-    async def append(self, timelines: Sequence[Timeline], message: Message) -> None:
+    async def append(self, timelines: Sequence[str], message: Message) -> None:
         self.appended.append((tuple(timelines), message))
 
-    async def replace(self, timelines: Sequence[Timeline], message: Message) -> None:
+    async def replace(self, timelines: Sequence[str], message: Message) -> None:
         self.replaced.append((tuple(timelines), message))
 
 

@@ -81,11 +81,11 @@ class FakeTimelineCache:
     history itself)."""
 
     def __init__(self) -> None:
-        self.appended: list[tuple[list[Timeline], Message]] = []
-        self.replaced: list[tuple[list[Timeline], Message]] = []
+        self.appended: list[tuple[list[str], Message]] = []
+        self.replaced: list[tuple[list[str], Message]] = []
 
-    async def append(self, timelines: Sequence[Timeline], message: Message) -> None:
+    async def append(self, timelines: Sequence[str], message: Message) -> None:
         self.appended.append((list(timelines), message))
 
-    async def replace(self, timelines: Sequence[Timeline], message: Message) -> None:
+    async def replace(self, timelines: Sequence[str], message: Message) -> None:
         self.replaced.append((list(timelines), message))

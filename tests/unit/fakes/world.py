@@ -14,8 +14,8 @@ from chat_service.services.access import ConversationAccess
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
+from chat_service.services.member_cache import MemberCache
 from chat_service.services.members import MembershipService
-from chat_service.services.membership import MemberCache
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.read_markers import ReadMarkerService

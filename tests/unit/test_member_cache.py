@@ -4,7 +4,7 @@ import uuid
 from chat_service.domain.events import Event, EventType
 from chat_service.infra.caches import CacheRegistry, NamedCache
 from chat_service.repos.cache.events import BusDown, BusUp
-from chat_service.services.membership import MemberCache
+from chat_service.services.member_cache import MemberCache
 
 ROOM = uuid.uuid4()
 

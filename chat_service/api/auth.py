@@ -38,7 +38,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
     if access is not Access.PUBLIC:
         claims = request.app[SERVICES].accounts.authenticate(_token_from(request, access))
         request[CALLER] = claims
-        request[USER_ID] = str(claims.user_id)
+        request[USER_ID] = claims.user_id_text
     return await handler(request)
 
 

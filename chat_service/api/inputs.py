@@ -49,23 +49,6 @@ _PATH_PARSERS: dict[str, Callable[[str], object]] = {
 }
 
 
-async def read(request: web.Request, model: type[M]) -> M:
-    """The request's input as `model`, or the contract's 404/400/415."""
-    path = {name: _PATH_PARSERS[name](request.match_info[name]) for name in model.path}
-    data: dict[str, Any] = {}
-    if issubclass(model, BodyInput):
-        data = await json_object(request)
-    elif issubclass(model, QueryInput):
-        for name, value in request.query.items():
-            if value != "":
-                data.setdefault(name, value)  # a repeated parameter: its first value
-    data.update(path)
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise invalid_input(exc) from None
-
-
 async def json_object(request: web.Request) -> dict[str, Any]:
     """The request's JSON object. orjson refuses documents nested deeper than 1024 levels,
     and aiohttp bodies over the app's `client_max_size` (413), so neither exhausts us."""
@@ -94,9 +77,30 @@ def takes(
     def declare(
         handler: Callable[[web.Request, M], Awaitable[web.StreamResponse]],
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        # What the model takes (path, query or body) is looked up once here, not on every
+        # request of the hot paths; the handler's wrapper is the only frame added.
+        path = tuple((name, _PATH_PARSERS[name]) for name in model.path)
+        body, query = issubclass(model, BodyInput), issubclass(model, QueryInput)
+        validate = model.model_validate
+
         @functools.wraps(handler)
         async def parsed(request: web.Request) -> web.StreamResponse:
-            return await handler(request, await read(request, model))
+            match = request.match_info
+            given = {name: parse(match[name]) for name, parse in path}
+            data: dict[str, Any] = {}
+            if body:
+                data = await json_object(request)
+            elif query and request.query_string:
+                for name, value in request.query.items():
+                    if value != "":
+                        data.setdefault(name, value)  # a repeated parameter: its first value
+            if given:
+                data.update(given)
+            try:
+                taken = validate(data)
+            except ValidationError as exc:
+                raise invalid_input(exc) from None
+            return await handler(request, taken)
 
         setattr(parsed, MODEL_ATTRIBUTE, model)
         return parsed

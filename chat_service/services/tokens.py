@@ -7,7 +7,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import jwt
@@ -21,6 +21,12 @@ _NS = 1_000_000_000
 class AccessClaims:
     user_id: uuid.UUID
     username: str
+    # The id as text, made once per verified token: logs and error reports carry it on
+    # every request, and formatting a UUID costs as much as looking the token up.
+    user_id_text: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "user_id_text", str(self.user_id))
 
 
 class VerifiedTokens(Protocol):

@@ -71,10 +71,8 @@ class DirectHistoryQuery(QueryInput):
 
     @property
     def size(self) -> int:
-        for given in (self.page_size, self.page_size_camel, self.limit):
-            if given is not None:
-                return given
-        return DEFAULT_PAGE_SIZE
+        # None when absent, never 0 (at least 1), so `or` picks the first one given.
+        return self.page_size or self.page_size_camel or self.limit or DEFAULT_PAGE_SIZE
 
     @property
     def page_number(self) -> int | None:

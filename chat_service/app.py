@@ -130,7 +130,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                         settings.jwt_secret.get_secret_value(),
                         settings.jwt_algorithm,
                         settings.jwt_access_ttl_s,
-                        caches.lru("verified_tokens", settings.local_cache_verified_tokens),
+                        caches.fifo("verified_tokens", settings.local_cache_verified_tokens),
                     ),
                     limits,
                     refresh_ttl_s=settings.jwt_refresh_ttl_s,

@@ -44,6 +44,10 @@ class MemberCache:
         self._forgettings = 0  # bumped by every removal heard: reads under way do not store
         self._bus_up = False  # until the subscription is up: removals cannot be heard before
 
+    def knows(self, conversation_id: uuid.UUID, username: str) -> bool:
+        """Whether `username` is remembered as a member (no read: the hot path's check)."""
+        return bool(self._remembered.get((conversation_id, username)))
+
     async def is_member(
         self, conversation_id: uuid.UUID, username: str, load: Callable[[], Awaitable[bool]]
     ) -> bool:

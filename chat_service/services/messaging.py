@@ -70,6 +70,8 @@ class EventPublisher(Protocol):
     async def publish(self, event: Event) -> None: ...
 
 
+# The metric's children, bound once: `labels()` takes a lock and builds a key every call.
+_STORED = {kind: metrics.MESSAGES_STORED.labels(kind.value) for kind in ConversationType}
 # How long a retry waits for the first attempt, still in flight, to store its message.
 _IN_FLIGHT_WAITS_S = (0.05, 0.1, 0.2, 0.4, 0.8)
 
@@ -136,7 +138,7 @@ class MessageWriter:
             )
         else:
             await self._messages.store(message, activity_for=(sender,), read_marker_for=sender)
-        metrics.MESSAGES_STORED.labels(target.type.value).inc()
+        _STORED[target.type].inc()
         if not direct:  # every other member's list row, after the message is stored
             others = [name for name in target.members if name != sender]
             await self._conversations.record_activity(target.conversation_id, others, message.id)

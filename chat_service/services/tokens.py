@@ -30,7 +30,7 @@ class AccessClaims:
 
 
 class VerifiedTokens(Protocol):
-    """A bounded mapping (`infra.caches.CacheRegistry.lru`): token -> (claims, `exp`)."""
+    """A bounded mapping (`infra.caches.CacheRegistry.fifo`): token -> (claims, `exp`)."""
 
     def get(self, token: str) -> tuple[AccessClaims, float] | None: ...
 

@@ -29,6 +29,10 @@ from chat_service.repos.cache import scripts
 log = structlog.get_logger(__name__)
 
 EPOCH_KEY = "chat:epoch"
+# The metric's children, bound once: `labels()` takes a lock and builds a key every call.
+_HIT, _MISSED, _BYPASSED = (
+    metrics.CACHE_REQUESTS.labels("timeline", result) for result in ("hit", "miss", "bypass")
+)
 FILL_TTL_S = 30
 TOTAL_VALID_MS = 5_000
 
@@ -133,7 +137,7 @@ class TimelineCache:
         key = sort_key(message_id)
         floor = self._floors.get(timeline)
         if floor is not None and key <= floor:
-            metrics.CACHE_REQUESTS.labels("timeline", "bypass").inc()
+            _BYPASSED.inc()
             return None
         return await self._read_page(timeline, "before", key, count)
 
@@ -195,7 +199,7 @@ class TimelineCache:
         except RedisError:
             self._suspect = True
             return None
-        metrics.CACHE_REQUESTS.labels("timeline", "hit" if reply else "miss").inc()
+        (_HIT if reply else _MISSED).inc()
         if not reply:
             return None
         cached_count, oldest, total, version, more = reply[:5]
@@ -218,7 +222,7 @@ class TimelineCache:
             version,
             total if total >= 0 else None,
         )
-        if cached_count >= self.max_len:
+        if cached_count >= self.max_len and self._floors.get(timeline) != page.oldest_key:
             self._floors[timeline] = page.oldest_key
         return page
 

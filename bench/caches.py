@@ -54,10 +54,8 @@ def named(kind: str) -> tuple[Callable, Callable]:
     registry = CacheRegistry()
     if kind == "fifo":
         cache = registry.fifo("bench", ENTRIES)
-    elif kind == "lru":
-        cache = registry.lru("bench", ENTRIES)
     else:
-        cache = registry.ttl("bench", ENTRIES, ttl_s=3600)
+        cache = registry.lru("bench", ENTRIES)
 
     def hits(keys: list) -> None:
         get = cache.get
@@ -78,7 +76,6 @@ def main() -> None:
         ("dict, oldest out (before)", dict_memo),
         ("NamedCache FIFO", lambda: named("fifo")),
         ("NamedCache LRU", lambda: named("lru")),
-        ("NamedCache TTL", lambda: named("ttl")),
     ):
         hits, stores = make()
         warm = _keys(ENTRIES)

@@ -96,7 +96,8 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             caches.fifo("rendered_messages", settings.local_cache_rendered_messages)
         )
         members = MemberCache(
-            caches.ttl("members", settings.local_cache_members, settings.local_cache_members_ttl_s)
+            caches.fifo("members", settings.local_cache_members),
+            ttl_s=settings.local_cache_members_ttl_s,
         )
         delivery = asyncio.create_task(_hear_events(bus, hub, members))
         publishing = asyncio.create_task(caches.publish_every())

@@ -1,6 +1,6 @@
 """Bounded in-process caches, each named, sized from a setting by `app.py`, and visible in
-Prometheus (as Synapse's `register_cache` does). Least-recently-used (with a size budget)
-and time-to-live caches are cachetools'; first-in-first-out ones, which the hot paths read
+Prometheus (as Synapse's `register_cache` does). Least-recently-used caches (with a size
+budget) are cachetools'; first-in-first-out ones, which the hot paths read
 on every request, are a small class over the C `OrderedDict` (see `_FIFO`).
 
 Lookups only bump plain integers on the cache; `CacheRegistry.publish` turns them into the
@@ -12,7 +12,6 @@ the lookup it would count).
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, Generic, TypeVar
@@ -72,11 +71,7 @@ class _LRU(_CountsEvictions, cachetools.LRUCache):
     pass
 
 
-class _TTL(_CountsEvictions, cachetools.TTLCache):
-    pass
-
-
-_Data = _FIFO | _LRU | _TTL
+_Data = _FIFO | _LRU
 
 
 class NamedCache(Generic[K, V]):
@@ -159,16 +154,6 @@ class CacheRegistry:
         """Forgets the entry used least recently; with `sizeof`, `max_size` is a budget of
         the values' total size instead of a number of entries."""
         return self._register(name, _LRU(max_size, getsizeof=sizeof))
-
-    def ttl(
-        self,
-        name: str,
-        max_entries: int,
-        ttl_s: float,
-        timer: Callable[[], float] = time.monotonic,
-    ) -> NamedCache[Any, Any]:
-        """An entry lives at most `ttl_s` after it was stored; least recently used first."""
-        return self._register(name, _TTL(max_entries, ttl_s, timer=timer))
 
     def publish(self) -> None:
         """Add what changed since the last call to the `local_cache_*` metrics."""

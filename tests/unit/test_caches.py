@@ -44,16 +44,6 @@ def test_a_byte_budget_evicts_by_size_and_refuses_a_value_above_it() -> None:
     assert cache.get("b") is None and cache.get("c") == "zzzz"
 
 
-def test_a_ttl_cache_forgets_an_entry_after_its_time() -> None:
-    now = [0.0]
-    cache = CacheRegistry().ttl(_name(), 10, ttl_s=5, timer=lambda: now[0])
-    cache["a"] = True
-    now[0] = 4.9
-    assert cache.get("a")
-    now[0] = 5.0
-    assert cache.get("a") is None and len(cache) == 0
-
-
 def test_names_are_unique_within_a_registry() -> None:
     registry = CacheRegistry()
     name = _name()

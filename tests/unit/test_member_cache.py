@@ -24,13 +24,14 @@ class Roster:
         return load
 
 
-def _remembered(max_entries: int = 100, ttl_s: float = 10, clock=None) -> NamedCache:
-    options = {"timer": clock} if clock else {}
-    return CacheRegistry().ttl("members", max_entries, ttl_s, **options)
+def _remembered(max_entries: int = 100) -> NamedCache:
+    return CacheRegistry().fifo("members", max_entries)
 
 
-def _ready_cache(remembered: NamedCache | None = None) -> MemberCache:
-    cache = MemberCache(_remembered() if remembered is None else remembered)
+def _ready_cache(
+    remembered: NamedCache | None = None, ttl_s: float = 10, clock=lambda: 0.0
+) -> MemberCache:
+    cache = MemberCache(_remembered() if remembered is None else remembered, ttl_s, clock)
     cache.hear(BusUp())
     return cache
 
@@ -93,7 +94,7 @@ def test_a_read_under_way_when_a_removal_is_heard_stores_nothing() -> None:
 def test_nothing_is_remembered_while_the_bus_is_down_or_before_it_is_up() -> None:
     async def scenario() -> None:
         roster = Roster("ann")
-        not_yet = MemberCache(_remembered())
+        not_yet = MemberCache(_remembered(), ttl_s=10)
         await _check(not_yet, roster)
         await _check(not_yet, roster)
         assert roster.loads == 2
@@ -110,8 +111,8 @@ def test_nothing_is_remembered_while_the_bus_is_down_or_before_it_is_up() -> Non
 def test_entries_expire_and_the_cache_stays_bounded() -> None:
     async def scenario() -> None:
         now = [0.0]
-        remembered = _remembered(max_entries=2, ttl_s=5, clock=lambda: now[0])
-        cache, roster = _ready_cache(remembered), Roster("ann")
+        remembered = _remembered(max_entries=2)
+        cache, roster = _ready_cache(remembered, ttl_s=5, clock=lambda: now[0]), Roster("ann")
         await _check(cache, roster)
         now[0] = 6.0
         await _check(cache, roster)

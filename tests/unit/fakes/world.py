@@ -61,7 +61,7 @@ def world(*usernames: str) -> World:
     users, conversations, history = FakeUsers(*usernames), FakeConversations(), FakeHistory()
     events, limits, timelines = FakeEventBus(), FakeLimits(), FakeTimelines(history)
     caches = CacheRegistry()
-    members = MemberCache(caches.ttl("members", 100_000, 10, timer=lambda: 0.0))
+    members = MemberCache(caches.fifo("members", 100_000), ttl_s=10, clock=lambda: 0.0)
     members.hear(BusUp())
     ids = _Ids(TimeUuidFactory(), clock_ns)
     writer = MessageWriter(

@@ -52,10 +52,7 @@ def dict_memo() -> tuple[Callable, Callable]:
 
 def named(kind: str) -> tuple[Callable, Callable]:
     registry = CacheRegistry()
-    if kind == "fifo":
-        cache = registry.fifo("bench", ENTRIES)
-    else:
-        cache = registry.lru("bench", ENTRIES)
+    cache = registry.fifo("bench", ENTRIES) if kind == "fifo" else registry.lru("bench", ENTRIES)
 
     def hits(keys: list) -> None:
         get = cache.get

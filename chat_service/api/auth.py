@@ -43,7 +43,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
 
 
 def _token_from(request: web.Request, access: Access) -> str:
-    if access is Access.BEARER_OR_QUERY and "token" in request.query:
+    if access is Access.BEARER_OR_QUERY and request.query.get("token"):
         return request.query["token"]
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     token = token.strip()

@@ -90,7 +90,7 @@ class TokenIssuer:
             )
             access = AccessClaims(uuid.UUID(claims["sub"]), str(claims["username"]))
             return access, float(claims["exp"])
-        except (jwt.PyJWTError, KeyError, ValueError, TypeError) as exc:
+        except (jwt.PyJWTError, KeyError, ValueError, TypeError, OverflowError) as exc:
             raise Unauthenticated("The access token is missing, invalid or expired.") from exc
 
 

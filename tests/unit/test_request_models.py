@@ -100,6 +100,8 @@ def test_an_attachment_alone_needs_no_text() -> None:
 def test_attachment_errors_name_the_attachment(attachment: object) -> None:
     data = {**CONVERSATION, "content": "x", "attachment": attachment}
     assert set(details(PostMessageRequest, data)) == {"attachment"}
+    alone = {**CONVERSATION, "attachment": attachment}  # no text: still the one error
+    assert set(details(PostMessageRequest, alone)) == {"attachment"}
 
 
 def test_role_and_message_id_are_typed() -> None:

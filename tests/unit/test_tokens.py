@@ -31,7 +31,7 @@ class Clock:
 
 
 def issuer(clock: Clock, ttl_s: int = 60) -> TokenIssuer:
-    verified = CacheRegistry().lru("verified_tokens", 100)
+    verified = CacheRegistry().fifo("verified_tokens", 100)
     return TokenIssuer(SECRET, "HS256", ttl_s, verified, clock_s=clock)
 
 
@@ -73,3 +73,13 @@ def test_an_expired_token_is_refused_without_being_remembered(now_s: int) -> Non
     for _ in range(2):
         with pytest.raises(Unauthenticated):
             tokens.verify(token)
+
+
+def test_a_signed_token_with_an_absurd_expiry_is_refused_not_a_crash(now_s: int) -> None:
+    forged_by_a_key_holder = jwt.encode(
+        {"sub": str(USER_ID), "username": "ann", "iat": now_s, "exp": 10**400},
+        SECRET,
+        algorithm="HS256",
+    )
+    with pytest.raises(Unauthenticated):
+        issuer(Clock(now_s)).verify(forged_by_a_key_holder)

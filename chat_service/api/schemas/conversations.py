@@ -161,8 +161,11 @@ class PostMessageRequest(BodyInput):
     @field_validator("content")
     @classmethod
     def _text_unless_attachment_only(cls, value: str | None, info: ValidationInfo) -> str | None:
-        """Content is optional only beside an attachment; `""` then means no text."""
-        if value in (None, "") and info.data.get("attachment") is not None:
+        """Content is optional only beside an attachment; `""` then means no text. An
+        attachment that was itself invalid is the only error reported."""
+        if "attachment" not in info.data:
+            return value
+        if value in (None, "") and info.data["attachment"] is not None:
             return None
         if value is None:
             raise PydanticCustomError(

@@ -14,11 +14,12 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import TypeVar, TypeVarTuple
 
 import bcrypt
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 _HASHING_NICENESS = 10
 
 
@@ -51,7 +52,7 @@ class PasswordHasher:
         ok = await self._run(bcrypt.checkpw, _prehash(password), hashed or self._decoy)
         return bool(ok) and hashed is not None
 
-    async def _run(self, fn: Callable[..., T], *args: object) -> T:
+    async def _run(self, fn: Callable[[*Ts], T], *args: *Ts) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     def close(self) -> None:

@@ -54,13 +54,17 @@ class AccountService:
         """Tokens for valid credentials; one answer, at one cost, for every kind of failure
         (a name that could never be valid included)."""
         name = username.lower()
-        await self._limits.check_login(name)
+        # A name that can never be an account's is neither looked up nor counted: counting
+        # it would let anyone create rate-limit keys as long as a request body.
+        possible = username.isascii() and validation.USERNAME.fullmatch(name) is not None
         found = None
-        if validation.USERNAME.fullmatch(name) and username.isascii():
+        if possible:
+            await self._limits.check_login(name)
             found = await self._users.credentials(name)
         valid = await self._hasher.verify(password, found.password_hash if found else None)
         if not valid or found is None:
-            await self._limits.login_failed(name)
+            if possible:
+                await self._limits.login_failed(name)
             raise Unauthenticated(_BAD_CREDENTIALS, code="invalid_credentials")
         return await self._issue(found.user)
 

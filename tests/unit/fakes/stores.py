@@ -26,6 +26,9 @@ class FakeUsers:
     async def by_username(self, username: str) -> User | None:
         return self._users.get(username)
 
+    async def credentials(self, username: str) -> None:
+        return None  # no passwords here: every login fails
+
     async def search(self, prefix: str, after: str, limit: int) -> list[tuple[uuid.UUID, str]]:
         names = sorted(n for n in self._users if n.startswith(prefix) and n > after)
         return [(self._users[name].id, name) for name in names[:limit]]

@@ -33,8 +33,6 @@ from chat_service.domain.timelines import (
 from chat_service.repos.cache.timelines import (
     CachedPage,
     TimelineCache,
-    conversation_timeline,
-    user_timeline,
 )
 from chat_service.repos.timelines import TimelineStore
 
@@ -46,8 +44,8 @@ class TimelinePages:
         self._cache = cache
         # Per kind of timeline: its Cassandra history and how its cache key is named.
         self._sources: dict[type[Timeline], tuple[TimelineStore, Callable[[Any], str]]] = {
-            ConversationTimeline: (conversations, conversation_timeline),
-            DirectMessagesTimeline: (users, user_timeline),
+            ConversationTimeline: (conversations, ConversationTimeline.name_of),
+            DirectMessagesTimeline: (users, DirectMessagesTimeline.name_of),
         }
 
     def page(

@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Message
+from chat_service.domain.timelines import DirectMessagesTimeline
 from chat_service.infra.caches import CacheRegistry
 from chat_service.repos.cache.timelines import (
     EPOCH_KEY,
@@ -19,7 +20,6 @@ from chat_service.repos.cache.timelines import (
     TimelineCache,
     TimelineMemos,
     remembered_page_bytes,
-    user_timeline,
 )
 from tests.conftest import unique_name
 
@@ -43,7 +43,7 @@ def _message(owner: str) -> Message:
 
 
 async def _filled(cache: TimelineCache, messages: list[Message]) -> tuple[str, CachedPage]:
-    timeline = user_timeline(unique_name())
+    timeline = DirectMessagesTimeline.name_of(unique_name())
 
     async def load(_: int) -> list[Message]:
         return messages

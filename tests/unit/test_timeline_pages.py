@@ -11,7 +11,6 @@ from chat_service.domain.errors import NotFound
 from chat_service.domain.ids import NS_PER_DAY, TimeUuidFactory
 from chat_service.domain.models import Message
 from chat_service.domain.timelines import ConversationTimeline, Direction, DirectMessagesTimeline
-from chat_service.repos.cache.timelines import conversation_timeline, user_timeline
 from chat_service.repos.timeline_pages import TimelinePages
 from tests.unit.fakes.pages import FakeHistoryStore, FakePageCache
 
@@ -39,8 +38,8 @@ def _setup(messages: list[Message], max_len: int = 500, cached: bool = True):
     store.hold(ROOM, messages)
     users.hold("ann", messages)
     if cached:
-        cache.hold(conversation_timeline(ROOM), messages[::-1])
-        cache.hold(user_timeline("ann"), messages[::-1])
+        cache.hold(ConversationTimeline.name_of(ROOM), messages[::-1])
+        cache.hold(DirectMessagesTimeline.name_of("ann"), messages[::-1])
     return TimelinePages(cache, store, users), cache, store, users  # type: ignore[arg-type]
 
 
@@ -146,7 +145,10 @@ async def test_a_remembered_total_spares_the_counters() -> None:
     first = await pages.numbered_page(timeline, 1, 5)
     counted = users.reads["bucket_counts"]
     again = await pages.numbered_page(timeline, 1, 5)
-    assert first.total == again.total == 10 and cache.totals[user_timeline("ann")] == 10
+    assert (
+        first.total == again.total == 10
+        and cache.totals[DirectMessagesTimeline.name_of("ann")] == 10
+    )
     assert counted == 1 and users.reads["bucket_counts"] == 1
 
 

@@ -21,7 +21,6 @@ from redis.exceptions import RedisError
 
 from chat_service.domain.ids import sort_key
 from chat_service.domain.models import Attachment, Message, MessageKind, SharedMessages
-from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline
 from chat_service.infra import metrics
 from chat_service.infra.caches import NamedCache
 from chat_service.repos.cache import scripts
@@ -35,14 +34,6 @@ _HIT, _MISSED, _BYPASSED = (
 )
 FILL_TTL_S = 30
 TOTAL_VALID_MS = 5_000
-
-
-def conversation_timeline(conversation_id: uuid.UUID) -> str:
-    return ConversationTimeline.name_of(conversation_id)
-
-
-def user_timeline(username: str) -> str:
-    return DirectMessagesTimeline.name_of(username)
 
 
 @dataclass(frozen=True, slots=True)

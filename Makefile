@@ -35,9 +35,10 @@ $(VENV)/.installed: requirements-dev.lock pyproject.toml | $(PY)
 ## setup: everything CI needs: dev virtualenv, Cassandra's jars, redis-server, prometheus, nginx
 setup: $(VENV)/.installed
 	$(PY) -m tools.local_cassandra.localcassandra fetch
+	$(PY) -m tools.local_mailpit.localmailpit ensure-installed
 	tools/ensure-packages.sh
 
-## run: start Cassandra and Redis (unless already answering), migrate, serve on :8000
+## run: start Cassandra, Redis and Mailpit (unless already answering), migrate, serve on :8000
 run: $(VENV)/.installed-run
 	exec $(STACK) run --profile dev -- \
 		bash -c '$(VENV)/bin/chat-service migrate && exec $(VENV)/bin/chat-service serve --port 8000'
@@ -45,6 +46,7 @@ run: $(VENV)/.installed-run
 ## test: the whole suite against a real Cassandra and Redis (test keyspace and Redis db)
 test: $(VENV)/.installed node_modules/axe-core/axe.min.js
 	tools/ensure-packages.sh
+	$(PY) -m tools.local_mailpit.localmailpit ensure-installed
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 ## unit: the unit tests alone, on fakes: seconds, no Cassandra or Redis needed

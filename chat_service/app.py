@@ -11,20 +11,23 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import WSCloseCode, web
 
 from chat_service.api.auth import auth_middleware
-from chat_service.api.context import HUB, LIVE, RENDERER, SERVICES
+from chat_service.api.context import CLIENT_ADDRESS_HEADER, HUB, LIVE, RENDERER, SERVICES
 from chat_service.api.cors import cors_middlewares
 from chat_service.api.errors import error_middleware
-from chat_service.api.hub import Hub, LiveSettings
+from chat_service.api.hub import CLOSE_SESSION_ENDED, Hub, LiveSettings
 from chat_service.api.logging import access_log_middleware
 from chat_service.api.metrics import metrics_middleware
 from chat_service.api.render import MessageRenderer
 from chat_service.api.routes import setup_routes
 from chat_service.domain.clock import now_ns
+from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
+from chat_service.mail.smtp import SmtpSender, SmtpSettings
+from chat_service.mail.templates import MailTemplates
 from chat_service.repos.cache.events import EventBus
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import (
@@ -33,12 +36,15 @@ from chat_service.repos.cache.timelines import (
     remembered_page_bytes,
 )
 from chat_service.repos.conversations import ConversationRepository
+from chat_service.repos.email_tokens import EmailTokenRepository
 from chat_service.repos.health import StoreProbes
+from chat_service.repos.mail_outbox import MailOutboxRepository
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
 from chat_service.repos.timeline_pages import TimelinePages
 from chat_service.repos.users import UserRepository
 from chat_service.services.access import ConversationAccess
+from chat_service.services.account_email import AccountEmailService, EmailTokenTtls
 from chat_service.services.accounts import AccountService
 from chat_service.services.container import Services
 from chat_service.services.direct_messages import DirectMessageService
@@ -46,12 +52,14 @@ from chat_service.services.health import HealthService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.limits import Limits, LimitSettings
+from chat_service.services.mail_delivery import DeliverySettings, MailDelivery
 from chat_service.services.member_cache import MemberCache
 from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.sessions import Sessions
 from chat_service.services.tokens import TokenIssuer
 
 MAX_BODY_BYTES = 64 * 1024
@@ -68,6 +76,7 @@ def create_app(settings: Settings) -> web.Application:
         ],
         client_max_size=MAX_BODY_BYTES,
     )
+    app[CLIENT_ADDRESS_HEADER] = settings.client_address_header
     app.cleanup_ctx.append(_services(settings))
     app.on_shutdown.append(_close_websockets)
     setup_routes(app)
@@ -99,10 +108,18 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             caches.fifo("members", settings.local_cache_members),
             ttl_s=settings.local_cache_members_ttl_s,
         )
-        delivery = asyncio.create_task(_hear_events(bus, hub, members))
         publishing = asyncio.create_task(caches.publish_every())
+        background: list[asyncio.Task[None]] = [publishing]
         try:
             users = await UserRepository.create(db)
+            sessions = Sessions(
+                users,
+                caches.fifo("session_generations", settings.local_cache_session_generations),
+                bus,
+                ttl_s=settings.local_cache_session_generations_ttl_s,
+                clock_ns=now_ns,
+            )
+            background.append(asyncio.create_task(_hear_events(bus, hub, members, sessions)))
             conversations = await ConversationRepository.create(db)
             messages = await MessageRepository.create(
                 db,
@@ -121,6 +138,33 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
             timelines = TimelinePages(cache, messages.conversations, messages.users)
             access = ConversationAccess(conversations, timelines, members)
+            mail = MailDelivery(
+                (await MailOutboxRepository.create(db)).on_queue(settings.mail_queue),
+                SmtpSender(_smtp_settings(settings)),
+                DeliverySettings(
+                    poll_s=settings.mail_poll_interval_s,
+                    retry_base_s=settings.mail_retry_base_s,
+                    retry_max_s=settings.mail_retry_max_s,
+                ),
+                TimeUuidFactory().new,
+                now_ns,
+            )
+            background.append(asyncio.create_task(mail.run()))
+            account_email = AccountEmailService(
+                users,
+                await EmailTokenRepository.create(db),
+                hasher,
+                sessions,
+                mail,
+                MailTemplates(
+                    settings.public_base_url,
+                    settings.email_verification_ttl_s,
+                    settings.password_reset_ttl_s,
+                ),
+                limits,
+                EmailTokenTtls(settings.email_verification_ttl_s, settings.password_reset_ttl_s),
+                clock_ns=now_ns,
+            )
             app[SERVICES] = Services(
                 health=HealthService(StoreProbes(db, redis)),
                 accounts=AccountService(
@@ -136,6 +180,9 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     limits,
                     refresh_ttl_s=settings.jwt_refresh_ttl_s,
                     clock_ns=now_ns,
+                    sessions=sessions,
+                    verification=account_email,
+                    require_verification=settings.require_email_verification,
                 ),
                 direct_messages=DirectMessageService(
                     users,
@@ -151,11 +198,12 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 history=HistoryService(access, timelines),
                 messages=MessageService(conversations, access, writer, limits, clock_ns=now_ns),
                 read_markers=ReadMarkerService(conversations, access, bus),
+                account_email=account_email,
             )
             yield
         finally:
-            delivery.cancel()
-            publishing.cancel()
+            for task in background:
+                task.cancel()
             caches.close()
             hasher.close()
             await subscriber.aclose()
@@ -165,11 +213,22 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
     return context
 
 
-async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache) -> None:
-    """Everything this process hears on the bus: the member cache first (a removal is
-    forgotten before anything else happens here), then live delivery."""
+async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache, sessions: Sessions) -> None:
+    """Everything this process hears on the bus: the member and session caches first (a
+    removal or an ended session is forgotten before anything else happens here), then live
+    delivery; an account whose sessions ended has its sockets closed (4001)."""
+    closing: set[asyncio.Task[None]] = set()
     async for item in bus.listen():
         members.hear(item)
+        sessions.hear(item)
+        if isinstance(item, Event) and item.type is EventType.SESSIONS_ENDED:
+            for username in item.recipients:
+                task = asyncio.create_task(
+                    hub.close_sessions(username, CLOSE_SESSION_ENDED, "session ended")
+                )
+                closing.add(task)
+                task.add_done_callback(closing.discard)
+            continue
         hub.hear(item)
 
 
@@ -189,4 +248,18 @@ def _limit_settings(settings: Settings) -> LimitSettings:
         sends_per_day=settings.send_limit_per_day,
         login_failures=settings.login_failure_limit,
         login_window_s=settings.login_failure_window_s,
+        email_requests_per_account=settings.email_requests_per_account_per_hour,
+        email_requests_per_address=settings.email_requests_per_address_per_hour,
+    )
+
+
+def _smtp_settings(settings: Settings) -> SmtpSettings:
+    return SmtpSettings(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        tls=settings.smtp_tls,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        sender=settings.mail_from,
+        timeout_s=settings.smtp_timeout_s,
     )

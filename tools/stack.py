@@ -1,14 +1,17 @@
-"""Run a command with Cassandra and Redis available, starting whichever is not running.
+"""Run a command with Cassandra, Redis and a mail server available, starting whichever is
+not running.
 
     python -m tools.stack run --profile dev  -- chat-service serve
     python -m tools.stack run --profile test -- pytest
     python -m tools.stack stop | status
 
 A store the settings point at (`CASSANDRA_CONTACT_POINTS`/`CASSANDRA_PORT`, `REDIS_URL`,
-from the environment or `.env`) that already answers is used as it is, so nothing needs
-Java or Maven then. Otherwise a local one is started under `.data/<profile>/` (fetching
-Cassandra's jars with Maven, or installing Debian's redis-server, the first time) and
-stopped again when the command ends, however it ends (Ctrl-C and SIGTERM included).
+`SMTP_HOST`/`SMTP_PORT`, from the environment or `.env`) that already answers is used as it
+is, so nothing needs Java or Maven then. Otherwise a local one is started under
+`.data/<profile>/` (fetching Cassandra's jars with Maven, installing Debian's redis-server,
+or `go install`ing Mailpit, the first time) and stopped again when the command ends,
+however it ends (Ctrl-C and SIGTERM included). Mailpit's web UI and API are then on
+http://127.0.0.1:8025 (`MAILPIT_HTTP_PORT`).
 Standard library only.
 """
 
@@ -27,6 +30,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from tools.local_cassandra import localcassandra
+from tools.local_mailpit import localmailpit
 from tools.local_redis import localredis
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -110,6 +114,20 @@ def _ensure_redis(env: dict[str, str], profile: Profile) -> Callable[[], None] |
     return lambda: localredis.stop_redis(port, directory)
 
 
+def _ensure_mailpit(env: dict[str, str], profile: Profile) -> Callable[[], None] | None:
+    host = env.get("SMTP_HOST", "127.0.0.1")
+    port = int(env.get("SMTP_PORT", str(localmailpit.DEFAULT_SMTP_PORT)))
+    if localmailpit.answers_smtp(port, host):
+        print(f"stack: using the SMTP server answering on {host}:{port}", flush=True)
+        return None
+    if host not in LOCAL_HOSTS:
+        raise SystemExit(f"stack: SMTP server at {host}:{port} does not answer")
+    directory = _data_dir(profile) / "mailpit"
+    http_port = int(env.get("MAILPIT_HTTP_PORT", str(localmailpit.DEFAULT_HTTP_PORT)))
+    localmailpit.start_mailpit(port, http_port, directory)
+    return lambda: localmailpit.stop_mailpit(directory, port)
+
+
 def run(profile: Profile, command: list[str]) -> int:
     # The process environment wins. The test profile's defaults beat `.env`, so a developer's
     # `.env` can never point the suite (which drops its keyspace) at real data.
@@ -130,7 +148,7 @@ def run(profile: Profile, command: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, forward_term)
     try:
-        for ensure in (_ensure_cassandra, _ensure_redis):
+        for ensure in (_ensure_cassandra, _ensure_redis, _ensure_mailpit):
             stop = ensure(env, profile)
             if stop is not None:
                 stoppers.append(stop)
@@ -150,6 +168,7 @@ def stop_all() -> None:
         base = _data_dir(profile)
         localcassandra.stop_all(base / "cassandra")
         localredis.stop_redis(None, base / "redis")
+        localmailpit.stop_mailpit(base / "mailpit")
 
 
 def status() -> None:
@@ -158,6 +177,7 @@ def status() -> None:
         print(f"[{profile.name}]")
         localcassandra.print_status(base / "cassandra")
         localredis.print_status(base / "redis")
+        localmailpit.print_status(base / "mailpit")
 
 
 def main() -> int:

@@ -5,21 +5,25 @@ from __future__ import annotations
 from aiohttp import web
 
 from chat_service.api import render
-from chat_service.api.context import CALLER, SERVICES
+from chat_service.api.context import CALLER, CLIENT_ADDRESS_HEADER, SERVICES
 from chat_service.api.inputs import takes
 from chat_service.api.json import json_response
 from chat_service.api.schemas.accounts import (
     LoginRequest,
+    PasswordChangeRequest,
+    PasswordResetConfirmRequest,
+    PasswordResetRequest,
     RefreshRequest,
     RegisterRequest,
     UserSearchQuery,
+    VerifyEmailRequest,
 )
 
 
 @takes(RegisterRequest)
 async def register(request: web.Request, body: RegisterRequest) -> web.Response:
-    user = await request.app[SERVICES].accounts.register(body.username, body.password)
-    return json_response(render.user(user), status=201)
+    user = await request.app[SERVICES].accounts.register(body.username, body.password, body.email)
+    return json_response(render.registered(user), status=201)
 
 
 @takes(LoginRequest)
@@ -42,7 +46,7 @@ async def logout(request: web.Request, body: RefreshRequest) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     user = await request.app[SERVICES].accounts.me(request[CALLER])
-    return json_response(render.user(user))
+    return json_response(render.account(user))
 
 
 @takes(UserSearchQuery)
@@ -56,3 +60,59 @@ async def search(request: web.Request, query: UserSearchQuery) -> web.Response:
             "next_cursor": next_cursor,
         }
     )
+
+
+# Accounts by email (issue #17).
+
+
+def client_address(request: web.Request) -> str:
+    """The client's address for rate limits: the last entry of the configured proxy header
+    (the address our own proxy saw, which it appended), else the peer's."""
+    header = request.app[CLIENT_ADDRESS_HEADER]
+    if header:
+        forwarded = request.headers.get(header, "").rsplit(",", 1)[-1].strip()
+        if forwarded:
+            return forwarded[:64]
+    return request.remote or "unknown"
+
+
+@takes(VerifyEmailRequest)
+async def verify_email(request: web.Request, body: VerifyEmailRequest) -> web.Response:
+    await request.app[SERVICES].account_email.verify_email(body.token)
+    return web.Response(status=204)
+
+
+async def resend_verification(request: web.Request) -> web.Response:
+    await request.app[SERVICES].account_email.resend_verification(
+        request[CALLER], client_address(request)
+    )
+    return web.Response(status=202)
+
+
+@takes(PasswordResetRequest)
+async def request_password_reset(request: web.Request, body: PasswordResetRequest) -> web.Response:
+    await request.app[SERVICES].account_email.request_reset(
+        body.email, body.username, client_address(request)
+    )
+    return web.Response(status=202)
+
+
+@takes(PasswordResetConfirmRequest)
+async def confirm_password_reset(
+    request: web.Request, body: PasswordResetConfirmRequest
+) -> web.Response:
+    await request.app[SERVICES].account_email.confirm_reset(body.token, body.new_password)
+    return web.Response(status=204)
+
+
+@takes(PasswordChangeRequest)
+async def change_password(request: web.Request, body: PasswordChangeRequest) -> web.Response:
+    await request.app[SERVICES].account_email.change_password(
+        request[CALLER], body.current_password, body.new_password
+    )
+    return web.Response(status=204)
+
+
+async def logout_all(request: web.Request) -> web.Response:
+    await request.app[SERVICES].account_email.logout_all(request[CALLER])
+    return web.Response(status=204)

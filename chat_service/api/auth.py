@@ -36,7 +36,7 @@ async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamR
         return await handler(request)
     access = request.app[ACCESS].get(match.route, Access.BEARER)
     if access is not Access.PUBLIC:
-        claims = request.app[SERVICES].accounts.authenticate(_token_from(request, access))
+        claims = await request.app[SERVICES].accounts.authenticate(_token_from(request, access))
         request[CALLER] = claims
         request[USER_ID] = claims.user_id_text
     return await handler(request)

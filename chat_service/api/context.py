@@ -16,3 +16,6 @@ CALLER = web.RequestKey("caller", AccessClaims)
 HUB = web.AppKey("hub", Hub)
 LIVE = web.AppKey("live", LiveSettings)
 RENDERER = web.AppKey("renderer", MessageRenderer)
+# The request header naming the client's address behind our proxy (`CLIENT_ADDRESS_HEADER`;
+# empty: the peer's address), for the email request limits.
+CLIENT_ADDRESS_HEADER = web.AppKey("client_address_header", str)

@@ -29,6 +29,9 @@ class LiveSettings:
 
 CLOSE_SLOW_CONSUMER = 4008
 CLOSE_IDLE = 4000
+# Every session of the account ended (logout-all, a password change or reset): the client
+# must log in again rather than reconnect with its token.
+CLOSE_SESSION_ENDED = 4001
 
 
 class Connection:
@@ -125,6 +128,12 @@ class Hub:
             self._bus_down = False
         else:
             self.deliver(item)
+
+    async def close_sessions(self, username: str, code: int, reason: str) -> None:
+        """Close every socket of `username` on this process with `code` (e.g. 4001 when
+        its sessions ended, or when its access token expired)."""
+        connections = list(self._by_user.get(username, ()))
+        await asyncio.gather(*(c.close(code, reason) for c in connections), return_exceptions=True)
 
     async def close_all(self, code: int, message: str) -> None:
         connections = [c for group in self._by_user.values() for c in group]

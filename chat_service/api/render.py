@@ -28,6 +28,22 @@ def user(value: User) -> dict[str, Any]:
     }
 
 
+def registered(value: User) -> dict[str, Any]:
+    """`POST /auth/register`: the user, with its address when it gave one."""
+    body = user(value)
+    if value.email is not None:
+        body["email"] = value.email
+    return body
+
+
+def account(value: User) -> dict[str, Any]:
+    """`GET /users/me`: the user with its address (or null) and whether it is verified."""
+    body = user(value)
+    body["email"] = value.email
+    body["email_verified"] = value.email_verified
+    return body
+
+
 def tokens(pair: TokenPair) -> dict[str, Any]:
     return {
         "token": pair.access_token,

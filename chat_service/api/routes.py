@@ -48,6 +48,12 @@ def setup_routes(app: web.Application) -> None:
     add("POST", f"{API}/auth/login", accounts.login, PUBLIC)
     add("POST", f"{API}/auth/refresh", accounts.refresh, PUBLIC)
     add("POST", f"{API}/auth/logout", accounts.logout, PUBLIC)
+    add("POST", f"{API}/auth/verify-email", accounts.verify_email, PUBLIC)
+    add("POST", f"{API}/auth/verify-email/resend", accounts.resend_verification)
+    add("POST", f"{API}/auth/password-reset", accounts.request_password_reset, PUBLIC)
+    add("POST", f"{API}/auth/password-reset/confirm", accounts.confirm_password_reset, PUBLIC)
+    add("POST", f"{API}/auth/password", accounts.change_password)
+    add("POST", f"{API}/auth/logout-all", accounts.logout_all)
     add("GET", f"{API}/users/me", accounts.me)
     collection("GET", f"{API}/users", accounts.search)
 

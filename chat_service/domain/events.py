@@ -16,6 +16,10 @@ class EventType(StrEnum):
     MEMBER_JOINED = "conversation.member_joined"
     MEMBER_LEFT = "conversation.member_left"
     READ = "conversation.read"
+    # Every session of an account ended (logout-all, password change or reset): each process
+    # forgets the account's cached session generation and closes its sockets. Never sent to
+    # clients; `conversation_id` is the nil UUID.
+    SESSIONS_ENDED = "account.sessions_ended"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,12 @@ class User:
     id: uuid.UUID
     username: str
     created_at_ns: int
+    # Accounts by email (read from `users_by_id`; other reads leave the defaults).
+    email: str | None = None
+    email_verified: bool = False
+    # Changes whenever every session of the account ends; tokens carry the one they were
+    # issued under (0: never changed).
+    token_generation: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,3 +125,45 @@ class ConversationSummary:
     last_message: Message | None
     unread_count: int
     updated_at_ns: int
+
+
+class EmailPurpose(StrEnum):
+    VERIFY = "verify"
+    RESET = "reset"
+
+
+@dataclass(frozen=True, slots=True)
+class EmailToken:
+    """What an emailed token stands for; only its digest is stored."""
+
+    purpose: EmailPurpose
+    user_id: uuid.UUID
+    email: str
+    token_generation: int
+    expires_at_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMail:
+    recipient: str
+    subject: str
+    text: str
+    html: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMail:
+    """A message in the outbox."""
+
+    id: uuid.UUID
+    mail: OutgoingMail | None  # None once the message expired (its TTL): delete it unsent
+    attempts: int
+    not_before_ns: int
+
+
+class Registration(StrEnum):
+    """How storing a new account ended."""
+
+    CREATED = "created"
+    USERNAME_TAKEN = "username_taken"
+    EMAIL_TAKEN = "email_taken"

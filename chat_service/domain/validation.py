@@ -30,3 +30,9 @@ LIMIT_MAX = 100
 
 GROUP_NAME_MAX = 100
 URL_MAX = 2048
+
+# Email addresses: ASCII, a local part and a dotted domain (what every mail server takes);
+# stored lowercase.
+EMAIL_INPUT = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$"
+EMAIL_MAX = 254
+EMAIL_TOKEN_MAX = 128

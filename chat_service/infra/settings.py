@@ -162,6 +162,28 @@ class Settings(CassandraSettings):
 
     sentry_dsn: SecretStr | None = None
 
+    # Accounts by email.
+    require_email_verification: bool = False
+    email_verification_ttl_s: int = Field(24 * 3600, ge=1)
+    password_reset_ttl_s: int = Field(30 * 60, ge=1)
+    public_base_url: str = "http://localhost:8000"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(1025, ge=1, le=65535)
+    smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_s: float = Field(10.0, gt=0, le=300)
+    mail_from: str = "chat-service <no-reply@localhost>"
+    mail_queue: str = Field("default", min_length=1, max_length=64)
+    mail_poll_interval_s: float = Field(1.0, gt=0)
+    mail_retry_base_s: float = Field(2.0, gt=0)
+    mail_retry_max_s: float = Field(300.0, gt=0)
+    email_requests_per_account_per_hour: int = Field(5, ge=1)
+    email_requests_per_address_per_hour: int = Field(30, ge=1)
+    client_address_header: str = ""
+    local_cache_session_generations: int = Field(100_000, ge=1)
+    local_cache_session_generations_ttl_s: float = Field(5.0, gt=0)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -170,6 +192,13 @@ class Settings(CassandraSettings):
                 origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()
             )
         return value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _http_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
 
     @field_validator("redis_url")
     @classmethod

@@ -1,4 +1,5 @@
-"""Users: accounts by name (uniqueness by lightweight transaction), by id, and by prefix."""
+"""Users: accounts by name and by email address (uniqueness by lightweight transactions),
+by id (with the account's address and session generation), and by prefix."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from typing import Any, ClassVar
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
-from chat_service.domain.models import User, UserCredentials
+from chat_service.domain.models import Registration, User, UserCredentials
 from chat_service.repos.base import PreparedRepository
 
 # Usernames start with a digit or a letter; the one-character directory partitions, in order.
@@ -23,35 +24,75 @@ class UserRepository(PreparedRepository):
     CQL: ClassVar[dict[str, str]] = {
         "insert_user": "INSERT INTO users (username, id, password_hash, created_at) "
         "VALUES (?, ?, ?, ?) IF NOT EXISTS",
-        "insert_by_id": "INSERT INTO users_by_id (id, username, created_at) VALUES (?, ?, ?)",
+        "insert_by_id": "INSERT INTO users_by_id (id, username, created_at, email, "
+        "email_verified, token_generation) VALUES (?, ?, ?, ?, false, 0)",
+        "claim_email": "INSERT INTO users_by_email (email, user_id, username) VALUES (?, ?, ?) "
+        "IF NOT EXISTS",
+        "release_email": "DELETE FROM users_by_email WHERE email = ? IF user_id = ?",
+        "by_email": "SELECT user_id FROM users_by_email WHERE email = ?",
+        "set_password": "UPDATE users SET password_hash = ? WHERE username = ?",
+        "set_generation": "UPDATE users_by_id SET token_generation = ? WHERE id = ?",
+        "generation": "SELECT token_generation FROM users_by_id WHERE id = ?",
+        "mark_verified": "UPDATE users_by_id SET email_verified = true WHERE id = ?",
         "delete_by_id": "DELETE FROM users_by_id WHERE id = ?",
         "insert_directory": "INSERT INTO user_directory (prefix, username, id) VALUES (?, ?, ?)",
         "by_username": "SELECT id, username, password_hash, created_at FROM users "
         "WHERE username = ?",
-        "by_id": "SELECT id, username, created_at FROM users_by_id WHERE id = ?",
+        "by_id": "SELECT id, username, created_at, email, email_verified, token_generation "
+        "FROM users_by_id WHERE id = ?",
         "directory_range": "SELECT username, id FROM user_directory "
         "WHERE prefix = ? AND username >= ? AND username < ? LIMIT ?",
     }
 
-    async def insert(self, credentials: UserCredentials) -> bool:
-        """Store a new account; False when the username is taken.
+    async def insert(self, credentials: UserCredentials) -> Registration:
+        """Store a new account (with `user.email`, lowercase, when it has one).
 
-        The id row goes first: a crash between the two writes leaves an unreachable id row,
-        never a username whose id cannot be resolved.
+        The address is claimed first (so of many registrations racing for one address one
+        wins), then the id row, then the username: a crash between the writes leaves an
+        unreachable id row or a claimed address, never a username whose id cannot be
+        resolved. A taken username releases what was written before it.
         """
         user = credentials.user
         created = ns_to_datetime(user.created_at_ns)
-        await self._db.execute(self._s["insert_by_id"], (user.id, user.username, created))
+        if user.email is not None:
+            claimed = await self._db.execute(
+                self._s["claim_email"], (user.email, user.id, user.username)
+            )
+            if not claimed[0].applied:
+                return Registration.EMAIL_TAKEN
+        await self._db.execute(
+            self._s["insert_by_id"], (user.id, user.username, created, user.email)
+        )
         rows = await self._db.execute(
             self._s["insert_user"],
             (user.username, user.id, credentials.password_hash.decode(), created),
         )
         if not rows[0].applied:
             await self._db.execute(self._s["delete_by_id"], (user.id,))
-            return False
+            if user.email is not None:
+                await self._db.execute(self._s["release_email"], (user.email, user.id))
+            return Registration.USERNAME_TAKEN
         for prefix in directory_prefixes(user.username):
             await self._db.execute(self._s["insert_directory"], (prefix, user.username, user.id))
-        return True
+        return Registration.CREATED
+
+    async def id_by_email(self, email: str) -> uuid.UUID | None:
+        rows = await self._db.execute(self._s["by_email"], (email,))
+        return rows[0].user_id if rows else None
+
+    async def set_password(self, username: str, password_hash: bytes) -> None:
+        await self._db.execute(self._s["set_password"], (password_hash.decode(), username))
+
+    async def set_token_generation(self, user_id: uuid.UUID, generation: int) -> None:
+        await self._db.execute(self._s["set_generation"], (generation, user_id))
+
+    async def token_generation(self, user_id: uuid.UUID) -> int | None:
+        """The account's session generation; None when there is no such account."""
+        rows = await self._db.execute(self._s["generation"], (user_id,))
+        return (rows[0].token_generation or 0) if rows else None
+
+    async def mark_email_verified(self, user_id: uuid.UUID) -> None:
+        await self._db.execute(self._s["mark_verified"], (user_id,))
 
     async def credentials(self, username: str) -> UserCredentials | None:
         rows = await self._db.execute(self._s["by_username"], (username,))
@@ -65,7 +106,7 @@ class UserRepository(PreparedRepository):
 
     async def by_id(self, user_id: uuid.UUID) -> User | None:
         rows = await self._db.execute(self._s["by_id"], (user_id,))
-        return _user(rows[0]) if rows else None
+        return _account(rows[0]) if rows else None
 
     async def search(self, prefix: str, after: str, limit: int) -> list[tuple[uuid.UUID, str]]:
         """Up to `limit` users whose name starts with `prefix`, ordered by name, after `after`.
@@ -91,3 +132,15 @@ class UserRepository(PreparedRepository):
 
 def _user(row: Any) -> User:
     return User(id=row.id, username=row.username, created_at_ns=datetime_to_ns(row.created_at))
+
+
+def _account(row: Any) -> User:
+    """A `users_by_id` row: the user with its address and session generation."""
+    return User(
+        id=row.id,
+        username=row.username,
+        created_at_ns=datetime_to_ns(row.created_at),
+        email=row.email,
+        email_verified=bool(row.email_verified),
+        token_generation=row.token_generation or 0,
+    )

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import Protocol
 
 from chat_service.domain import validation
 from chat_service.domain.clock import to_millis
 from chat_service.domain.cursors import UserSearchCursor
-from chat_service.domain.errors import Conflict, NotFound, Unauthenticated
-from chat_service.domain.models import TokenPair, User, UserCredentials
+from chat_service.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from chat_service.domain.models import Registration, TokenPair, User, UserCredentials
 from chat_service.services.limits import Limits
 from chat_service.services.passwords import PasswordHasher
 from chat_service.services.ports import RefreshTokens, UserAccounts
+from chat_service.services.sessions import Sessions
 from chat_service.services.tokens import (
     AccessClaims,
     TokenIssuer,
@@ -21,6 +23,11 @@ from chat_service.services.tokens import (
 )
 
 _BAD_CREDENTIALS = "The username or password is incorrect."
+_BAD_REFRESH = "The refresh token is invalid, used or expired."
+
+
+class VerificationMail(Protocol):
+    async def send_verification(self, user: User) -> None: ...
 
 
 class AccountService:
@@ -33,7 +40,14 @@ class AccountService:
         limits: Limits,
         refresh_ttl_s: int,
         clock_ns: Callable[[], int],
+        *,
+        sessions: Sessions,
+        verification: VerificationMail,
+        require_verification: bool = False,
     ) -> None:
+        self._sessions = sessions
+        self._verification = verification
+        self._require_verification = require_verification
         self._users = users
         self._refresh_tokens = refresh_tokens
         self._hasher = hasher
@@ -42,12 +56,28 @@ class AccountService:
         self._refresh_ttl_s = refresh_ttl_s
         self._clock_ns = clock_ns
 
-    async def register(self, username: str, password: str) -> User:
-        """`username` is a valid name, lowercase; `password` 8 to 128 characters."""
-        user = User(id=uuid.uuid4(), username=username, created_at_ns=to_millis(self._clock_ns()))
+    async def register(self, username: str, password: str, email: str | None = None) -> User:
+        """`username` is a valid name, lowercase; `password` 8 to 128 characters; `email` a
+        valid address, lowercase (required with `REQUIRE_EMAIL_VERIFICATION`), to which a
+        verification email goes."""
+        if email is None and self._require_verification:
+            raise InvalidInput(
+                "email: is required",
+                details={"email": "is required"},
+            )
+        user = User(
+            id=uuid.uuid4(),
+            username=username,
+            created_at_ns=to_millis(self._clock_ns()),
+            email=email,
+        )
         credentials = UserCredentials(user, await self._hasher.hash(password))
-        if not await self._users.insert(credentials):
+        outcome = await self._users.insert(credentials)
+        if outcome is Registration.USERNAME_TAKEN:
             raise Conflict("That username is taken.", code="username_taken")
+        if outcome is Registration.EMAIL_TAKEN:
+            raise Conflict("That email address is taken.", code="email_taken")
+        await self._verification.send_verification(user)
         return user
 
     async def login(self, username: str, password: str) -> TokenPair:
@@ -66,22 +96,36 @@ class AccountService:
             if possible:
                 await self._limits.login_failed(name)
             raise Unauthenticated(_BAD_CREDENTIALS, code="invalid_credentials")
-        return await self._issue(found.user)
+        account = await self._users.by_id(found.user.id)  # its address, session generation
+        if account is None:
+            raise Unauthenticated(_BAD_CREDENTIALS, code="invalid_credentials")
+        if self._require_verification and not account.email_verified:
+            raise Forbidden(
+                "Confirm your email address first (see the email we sent).",
+                code="email_not_verified",
+            )
+        return await self._issue(account)
 
     async def refresh(self, refresh_token: str) -> TokenPair:
+        """New tokens for an unused refresh token issued since the account's sessions last
+        ended."""
         owner = await self._refresh_tokens.spend(refresh_token_digest(refresh_token))
         if owner is None:
-            raise Unauthenticated("The refresh token is invalid, used or expired.")
+            raise Unauthenticated(_BAD_REFRESH)
         user = await self._users.by_id(owner[0])
-        if user is None:
-            raise Unauthenticated("The refresh token is invalid, used or expired.")
+        if user is None or user.token_generation != owner[2]:
+            raise Unauthenticated(_BAD_REFRESH)
         return await self._issue(user)
 
     async def logout(self, refresh_token: str) -> None:
         await self._refresh_tokens.spend(refresh_token_digest(refresh_token))
 
-    def authenticate(self, access_token: str) -> AccessClaims:
-        return self._issuer.verify(access_token)
+    async def authenticate(self, access_token: str) -> AccessClaims:
+        """The token's claims, if it is valid and was issued since the account's sessions
+        last ended (a cached check: no Cassandra read on most requests)."""
+        claims = self._issuer.verify(access_token)
+        await self._sessions.check(claims)
+        return claims
 
     async def me(self, claims: AccessClaims) -> User:
         user = await self._users.by_id(claims.user_id)
@@ -101,9 +145,13 @@ class AccountService:
         return page, UserSearchCursor(page[-1][1]).encode()
 
     async def _issue(self, user: User) -> TokenPair:
-        access, expires_ns = self._issuer.issue(user.id, user.username, self._clock_ns())
+        """Tokens for `user` as read from `users_by_id` (its current session generation)."""
+        generation = user.token_generation
+        access, expires_ns = self._issuer.issue(
+            user.id, user.username, self._clock_ns(), generation
+        )
         refresh = new_refresh_token()
         await self._refresh_tokens.insert(
-            refresh_token_digest(refresh), user.id, user.username, self._refresh_ttl_s
+            refresh_token_digest(refresh), user.id, user.username, generation, self._refresh_ttl_s
         )
         return TokenPair(access, expires_ns, refresh, user)

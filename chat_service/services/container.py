@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chat_service.services.account_email import AccountEmailService
 from chat_service.services.accounts import AccountService
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.health import HealthService
@@ -24,3 +25,4 @@ class Services:
     history: HistoryService  # a conversation's pages and single messages
     messages: MessageService  # post, edit, delete in a conversation
     read_markers: ReadMarkerService
+    account_email: AccountEmailService  # verification, reset, password change, logout-all

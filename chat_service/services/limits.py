@@ -1,4 +1,5 @@
-"""The service's rate limits: messages per user, and failed logins per username."""
+"""The service's rate limits: messages per user, failed logins per username, and requests
+for an email (a reset or a verification) per account and per client address."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Protocol
 from chat_service.domain.errors import RateLimited
 from chat_service.infra import metrics
 
-MINUTE, DAY = 60, 86_400
+MINUTE, HOUR, DAY = 60, 3600, 86_400
 
 
 class Counters(Protocol):
@@ -24,6 +25,8 @@ class LimitSettings:
     sends_per_day: int
     login_failures: int
     login_window_s: int
+    email_requests_per_account: int = 5  # an hour
+    email_requests_per_address: int = 30  # an hour
 
 
 class Limits:
@@ -62,6 +65,21 @@ class Limits:
         await self._counters.count(
             f"login:{username}", self._settings.login_window_s, self._now_s()
         )
+
+    async def take_email_request(self, kind: str, account: str, address: str) -> None:
+        """Count one request for a `kind` email (`reset`, `verify`) naming `account` (an
+        address or a username, whether or not it exists) from the client `address`, or
+        refuse it with 429. The client is counted first: a refused client creates no
+        per-account counters."""
+        now = self._now_s()
+        for key, limit in (
+            (f"{kind}:from:{address}", self._settings.email_requests_per_address),
+            (f"{kind}:for:{account}", self._settings.email_requests_per_account),
+        ):
+            wait = await self._counters.take(key, [(limit, HOUR)], now)
+            if wait:
+                metrics.RATE_LIMITED.labels(kind).inc()
+                raise RateLimited("Too many email requests; try again later.", retry_after_s=wait)
 
     def _now_s(self) -> int:
         return self._clock_ns() // 1_000_000_000

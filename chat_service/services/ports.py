@@ -10,8 +10,11 @@ from typing import Protocol
 
 from chat_service.domain.models import (
     Conversation,
+    EmailToken,
     Member,
     Message,
+    OutgoingMail,
+    Registration,
     Role,
     User,
     UserConversation,
@@ -22,7 +25,9 @@ from chat_service.services.messaging import Draft, EventPublisher, Target
 
 __all__ = [
     "ConversationStore",
+    "EmailTokens",
     "EventPublisher",
+    "MailQueue",
     "MessagePoster",
     "RefreshTokens",
     "SendLimits",
@@ -37,17 +42,33 @@ class UserLookup(Protocol):
 
 
 class UserAccounts(UserLookup, Protocol):
-    async def insert(self, credentials: UserCredentials) -> bool: ...
+    async def insert(self, credentials: UserCredentials) -> Registration: ...
     async def credentials(self, username: str) -> UserCredentials | None: ...
     async def by_id(self, user_id: uuid.UUID) -> User | None: ...
     async def search(self, prefix: str, after: str, limit: int) -> list[tuple[uuid.UUID, str]]: ...
+    async def id_by_email(self, email: str) -> uuid.UUID | None: ...
+    async def set_password(self, username: str, password_hash: bytes) -> None: ...
+    async def set_token_generation(self, user_id: uuid.UUID, generation: int) -> None: ...
+    async def token_generation(self, user_id: uuid.UUID) -> int | None: ...
+    async def mark_email_verified(self, user_id: uuid.UUID) -> None: ...
 
 
 class RefreshTokens(Protocol):
     async def insert(
-        self, digest: bytes, user_id: uuid.UUID, username: str, ttl_s: int
+        self, digest: bytes, user_id: uuid.UUID, username: str, generation: int, ttl_s: int
     ) -> None: ...
-    async def spend(self, digest: bytes) -> tuple[uuid.UUID, str] | None: ...
+    async def spend(self, digest: bytes) -> tuple[uuid.UUID, str, int] | None: ...
+
+
+class EmailTokens(Protocol):
+    async def insert(self, digest: bytes, token: EmailToken, ttl_s: int) -> None: ...
+    async def spend(self, digest: bytes) -> EmailToken | None: ...
+
+
+class MailQueue(Protocol):
+    """Mail to be sent in the background (`services/mail_delivery.py`)."""
+
+    async def queue(self, mail: OutgoingMail, ttl_s: int) -> None: ...
 
 
 class ConversationStore(Protocol):

@@ -21,6 +21,9 @@ _NS = 1_000_000_000
 class AccessClaims:
     user_id: uuid.UUID
     username: str
+    # The account's session generation when the token was issued (`gen`; 0 when absent):
+    # ending every session changes the account's, and the token stops working.
+    generation: int = 0
     # The id as text, made once per verified token: logs and error reports carry it on
     # every request, and formatting a UUID costs as much as looking the token up.
     user_id_text: str = field(init=False, compare=False, repr=False)
@@ -57,12 +60,20 @@ class TokenIssuer:
         # the same exact string verifies the same way until `exp`.
         self._verified = verified
 
-    def issue(self, user_id: uuid.UUID, username: str, now_ns: int) -> tuple[str, int]:
+    def issue(
+        self, user_id: uuid.UUID, username: str, now_ns: int, generation: int = 0
+    ) -> tuple[str, int]:
         """A signed access token and its expiry (ns since the epoch)."""
         now_s = now_ns // _NS
         expires_s = now_s + self._ttl_s
         token = jwt.encode(
-            {"sub": str(user_id), "username": username, "iat": now_s, "exp": expires_s},
+            {
+                "sub": str(user_id),
+                "username": username,
+                "iat": now_s,
+                "exp": expires_s,
+                "gen": generation,
+            },
             self._secret,
             algorithm=self._algorithm,
         )
@@ -88,7 +99,9 @@ class TokenIssuer:
                 algorithms=[self._algorithm],
                 options={"require": ["exp", "sub", "iat"]},
             )
-            access = AccessClaims(uuid.UUID(claims["sub"]), str(claims["username"]))
+            access = AccessClaims(
+                uuid.UUID(claims["sub"]), str(claims["username"]), int(claims.get("gen", 0))
+            )
             return access, float(claims["exp"])
         except (jwt.PyJWTError, KeyError, ValueError, TypeError, OverflowError) as exc:
             raise Unauthenticated("The access token is missing, invalid or expired.") from exc
@@ -101,3 +114,15 @@ def new_refresh_token() -> str:
 def refresh_token_digest(token: str) -> bytes:
     """What is stored: a leaked table does not reveal usable tokens."""
     return hashlib.sha256(token.encode()).digest()
+
+
+def new_email_token() -> str:
+    """256 random bits, URL-safe: what a verification or reset link carries."""
+    return secrets.token_urlsafe(32)
+
+
+def email_token_digest(purpose: str, token: str) -> bytes:
+    """What is stored of an emailed token: the SHA-256 of its purpose and the token, so a
+    reset token presented as a verification token (or the reverse) is simply unknown, and
+    is not spent."""
+    return hashlib.sha256(f"{purpose}:{token}".encode()).digest()

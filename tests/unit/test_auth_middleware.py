@@ -21,7 +21,7 @@ ANN = AccessClaims(uuid.uuid4(), "ann")
 
 
 class FakeAccounts:
-    def authenticate(self, token: str) -> AccessClaims:
+    async def authenticate(self, token: str) -> AccessClaims:
         if token != GOOD:
             raise Unauthenticated("The token is invalid.")
         return ANN

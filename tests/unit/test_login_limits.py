@@ -37,6 +37,8 @@ def _accounts(limits: CountingLimits) -> AccountService:
         limits,  # type: ignore[arg-type]
         refresh_ttl_s=0,
         clock_ns=lambda: 0,
+        sessions=None,  # type: ignore[arg-type]
+        verification=None,  # type: ignore[arg-type]
     )
 
 

@@ -18,6 +18,8 @@ def _accounts(*usernames: str) -> AccountService:
         None,  # type: ignore[arg-type]
         refresh_ttl_s=0,
         clock_ns=lambda: 0,
+        sessions=None,  # type: ignore[arg-type]
+        verification=None,  # type: ignore[arg-type]
     )
 
 

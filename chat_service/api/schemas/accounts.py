@@ -4,15 +4,42 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from chat_service.api.schemas.base import QUERY_INT, BodyInput, Password, QueryInput, UsernameInput
 from chat_service.domain import validation
+
+EmailInput = Annotated[
+    str,
+    Field(
+        max_length=validation.EMAIL_MAX,
+        pattern=validation.EMAIL_INPUT,
+        description="An email address (ASCII); stored and answered lowercase.",
+        examples=["minnie@example.com"],
+    ),
+    AfterValidator(str.lower),
+]
+EmailToken = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=validation.EMAIL_TOKEN_MAX,
+        description="The token from the link in the email.",
+    ),
+]
 
 
 class RegisterRequest(BodyInput):
     username: UsernameInput
     password: Password
+    email: Annotated[
+        EmailInput | None,
+        Field(
+            description="Optional (required when the service requires verified addresses); "
+            "a verification email goes to it. One account per address."
+        ),
+    ] = None
 
 
 class LoginRequest(BodyInput):
@@ -41,3 +68,34 @@ class UserSearchQuery(QueryInput):
     cursor: Annotated[
         str | None, Field(description="The previous page's `next_cursor` (opaque to clients).")
     ] = None
+
+
+class VerifyEmailRequest(BodyInput):
+    token: EmailToken
+
+
+class PasswordResetRequest(BodyInput):
+    """Exactly one of `email` and `username`."""
+
+    email: EmailInput | None = None
+    username: UsernameInput | None = None
+
+    @model_validator(mode="after")
+    def _one_account(self) -> PasswordResetRequest:
+        if (self.email is None) == (self.username is None):
+            raise PydanticCustomError(
+                "one_account", "give exactly one of email and username", {"field": "email"}
+            )
+        return self
+
+
+class PasswordResetConfirmRequest(BodyInput):
+    token: EmailToken
+    new_password: Password
+
+
+class PasswordChangeRequest(BodyInput):
+    """`current_password` is any string: a wrong one gets `403`."""
+
+    current_password: str
+    new_password: Password

@@ -16,6 +16,7 @@ _BY_PATTERN = {
     "starting with a letter or digit",
     validation.NOT_BLANK: "must not be empty or only whitespace",
     validation.HTTP_URL: "url must be an http or https URL",
+    validation.EMAIL_INPUT: "must be an email address (ASCII, like name@example.com)",
 }
 _BY_TYPE = {
     "missing": "is required",

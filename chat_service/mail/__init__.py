@@ -1,0 +1,1 @@
+"""Email: the messages the service sends (templates) and the SMTP sender."""

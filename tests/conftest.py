@@ -27,6 +27,8 @@ TEST_DEFAULTS = {
     # Tests send far faster than a person; the limits have their own tests.
     "SEND_LIMIT_PER_MINUTE": "1000000",
     "SEND_LIMIT_PER_DAY": "1000000",
+    "EMAIL_REQUESTS_PER_ACCOUNT_PER_HOUR": "1000000",
+    "EMAIL_REQUESTS_PER_ADDRESS_PER_HOUR": "1000000",
 }
 
 

@@ -1,0 +1,98 @@
+"""Access tokens issued before the account's sessions ended are refused; the current
+generation is remembered only while the bus can say it changed."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from chat_service.domain.errors import Unauthenticated
+from chat_service.repos.cache.events import BusDown, BusUp
+from chat_service.services.sessions import Sessions, ended_event
+from chat_service.services.tokens import AccessClaims
+from tests.unit.fakes.accounts import FakeAccountStore, FakeClock, Remembered
+from tests.unit.fakes.bus import FakeEventBus
+
+
+class Monotonic:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _sessions(store: FakeAccountStore, monotonic: Monotonic | None = None) -> Sessions:
+    return Sessions(
+        store,
+        Remembered(),
+        FakeEventBus(),
+        ttl_s=5,
+        clock_ns=FakeClock(),
+        monotonic=monotonic or Monotonic(),
+    )
+
+
+def _ann(store: FakeAccountStore) -> AccessClaims:
+    user = store.add("ann", b"hash")
+    return AccessClaims(user.id, "ann", generation=0)
+
+
+async def test_a_current_token_passes_and_is_remembered_while_the_bus_is_up() -> None:
+    store = FakeAccountStore()
+    sessions, claims = _sessions(store), _ann(store)
+    sessions.hear(BusUp())
+    await sessions.check(claims)
+    await sessions.check(claims)
+    assert store.generation_reads == 1
+
+
+async def test_nothing_is_remembered_while_the_bus_is_down() -> None:
+    store = FakeAccountStore()
+    sessions, claims = _sessions(store), _ann(store)
+    sessions.hear(BusUp())
+    sessions.hear(BusDown())
+    await sessions.check(claims)
+    await sessions.check(claims)
+    assert store.generation_reads == 2
+
+
+async def test_ending_sessions_refuses_earlier_tokens_at_once_here() -> None:
+    store = FakeAccountStore()
+    sessions, claims = _sessions(store), _ann(store)
+    sessions.hear(BusUp())
+    await sessions.check(claims)
+    generation = await sessions.end_all(claims.user_id, "ann")
+    with pytest.raises(Unauthenticated):
+        await sessions.check(claims)
+    await sessions.check(AccessClaims(claims.user_id, "ann", generation))
+
+
+async def test_a_change_heard_from_another_process_is_forgotten_at_once() -> None:
+    store = FakeAccountStore()
+    sessions, claims = _sessions(store), _ann(store)
+    sessions.hear(BusUp())
+    await sessions.check(claims)
+    await store.set_token_generation(claims.user_id, 42)  # another process ended them
+    sessions.hear(ended_event("ann"))
+    with pytest.raises(Unauthenticated):
+        await sessions.check(claims)
+
+
+async def test_a_remembered_generation_expires() -> None:
+    store, monotonic = FakeAccountStore(), Monotonic()
+    sessions, claims = _sessions(store, monotonic), _ann(store)
+    sessions.hear(BusUp())
+    await sessions.check(claims)
+    await store.set_token_generation(claims.user_id, 42)  # and the event was lost
+    await sessions.check(claims)
+    monotonic.now += 5
+    with pytest.raises(Unauthenticated):
+        await sessions.check(claims)
+
+
+async def test_a_token_of_an_account_that_is_gone_is_refused() -> None:
+    sessions = _sessions(FakeAccountStore())
+    with pytest.raises(Unauthenticated):
+        await sessions.check(AccessClaims(uuid.uuid4(), "ghost"))

@@ -194,6 +194,57 @@ def items() -> list[dict[str, Any]]:
         request("Unknown conversation: 404", "GET", f"{API}/conversations/00000000-0000-4000-8000-000000000000", 404),
         request("Logout", "POST", f"{API}/auth/logout", 204, {"refresh_token": "{{token_refresh}}"}, token=None),
         request("Refresh after logout: 401", "POST", f"{API}/auth/refresh", 401, {"refresh_token": "{{token_refresh}}"}, token=None),
+        *accounts_by_email(),
+    ]  # fmt: skip
+
+
+def accounts_by_email() -> list[dict[str, Any]]:
+    """Registering with an address, the reset and verification calls (the mail goes to
+    Mailpit, or waits in the outbox), a password change and logout-all ending sessions."""
+    user_d = {"username": "{{user_d}}", "password": "postman-password", "email": "{{email_d}}"}
+    new_password = {"username": "{{user_d}}", "password": "postman-password-2"}
+    naming = (
+        "const run = Date.now().toString(36);"
+        " pm.collectionVariables.set('user_d', 'pmd' + run);"
+        " pm.collectionVariables.set('email_d', 'pmd.' + run + '@example.com');"
+    )
+    login_d = test(
+        "token pair",
+        "pm.collectionVariables.set('token_d', pm.response.json().token);"
+        " pm.collectionVariables.set('token_d_refresh', pm.response.json().refresh_token);",
+    )
+    return [
+        request("Register d with an email", "POST", f"{API}/auth/register", 201, user_d, token=None, pre=naming,
+                tests=test("email", "pm.expect(pm.response.json().email).to.eql(pm.collectionVariables.get('email_d'));")),
+        request("Register with a taken email: 409", "POST", f"{API}/auth/register", 409,
+                {**user_d, "username": "{{user_d}}-2"}, token=None,
+                tests=test("email_taken", "pm.expect(pm.response.json().error.code).to.eql('email_taken');")),
+        request("Register with a bad email: 400", "POST", f"{API}/auth/register", 400,
+                {**user_d, "username": "{{user_d}}-3", "email": "not-an-address"}, token=None),
+        request("Login d", "POST", f"{API}/auth/login", 200, {"username": "{{user_d}}", "password": "postman-password"},
+                token=None, tests=login_d),
+        request("Me d: email not verified", "GET", f"{API}/users/me", 200, token="token_d",
+                tests=test("email fields", "const b = pm.response.json(); pm.expect(b.email).to.eql(pm.collectionVariables.get('email_d'));"
+                           " pm.expect(b.email_verified).to.eql(false);")),
+        request("Resend verification", "POST", f"{API}/auth/verify-email/resend", 202, token="token_d"),
+        request("Verify with a bad token: 400", "POST", f"{API}/auth/verify-email", 400, {"token": "not-a-token"}, token=None,
+                tests=test("invalid_token", "pm.expect(pm.response.json().error.code).to.eql('invalid_token');")),
+        request("Password reset by email", "POST", f"{API}/auth/password-reset", 202, {"email": "{{email_d}}"}, token=None),
+        request("Password reset by username", "POST", f"{API}/auth/password-reset", 202, {"username": "{{user_d}}"}, token=None),
+        request("Password reset for nobody: 202", "POST", f"{API}/auth/password-reset", 202, {"email": "nobody.{{user_d}}@example.com"}, token=None),
+        request("Password reset without an account: 400", "POST", f"{API}/auth/password-reset", 400, {}, token=None),
+        request("Reset confirm with a bad token: 400", "POST", f"{API}/auth/password-reset/confirm", 400,
+                {"token": "not-a-token", "new_password": "postman-password-2"}, token=None),
+        request("Change password, wrong current: 403", "POST", f"{API}/auth/password", 403,
+                {"current_password": "wrong-password", "new_password": "postman-password-2"}, token="token_d"),
+        request("Change password", "POST", f"{API}/auth/password", 204,
+                {"current_password": "postman-password", "new_password": "postman-password-2"}, token="token_d"),
+        request("Me with a token from before: 401", "GET", f"{API}/users/me", 401, token="token_d"),
+        request("Refresh from before: 401", "POST", f"{API}/auth/refresh", 401, {"refresh_token": "{{token_d_refresh}}"}, token=None),
+        request("Login d with the new password", "POST", f"{API}/auth/login", 200, new_password, token=None, tests=login_d),
+        request("Logout everywhere", "POST", f"{API}/auth/logout-all", 204, token="token_d"),
+        request("Me after logout-all: 401", "GET", f"{API}/users/me", 401, token="token_d"),
+        request("Refresh after logout-all: 401", "POST", f"{API}/auth/refresh", 401, {"refresh_token": "{{token_d_refresh}}"}, token=None),
     ]  # fmt: skip
 
 

@@ -66,14 +66,14 @@ class ChatPage:
         await self.page.get_by_label("Username").fill(username)
         await self.page.get_by_label("Password").fill(password)
         await self.page.get_by_role("button", name="Create account").click()
-        await expect(self.page.get_by_role("button", name="Log out")).to_be_visible()
+        await expect(self.page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
         self.username = username.lower()
 
     async def log_in(self, username: str, password: str = PASSWORD) -> None:
         await self.page.get_by_label("Username").fill(username)
         await self.page.get_by_label("Password").fill(password)
         await self.page.get_by_role("button", name="Log in").click()
-        await expect(self.page.get_by_role("button", name="Log out")).to_be_visible()
+        await expect(self.page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
         self.username = username.lower()
 
     # What is on screen.

@@ -195,8 +195,8 @@ async def test_the_session_survives_reloads_and_renews_before_the_token_expires(
     assert after["expiresAt"] > before["expiresAt"]
 
     await person.page.reload()
-    await expect(person.page.get_by_role("button", name="Log out")).to_be_visible()
-    await person.page.get_by_role("button", name="Log out").click()
+    await expect(person.page.get_by_role("button", name="Log out", exact=True)).to_be_visible()
+    await person.page.get_by_role("button", name="Log out", exact=True).click()
     await expect(person.page.get_by_role("button", name="Log in")).to_be_visible()
     await person.page.reload()
     await expect(person.page.get_by_label("Username")).to_be_visible()

@@ -46,6 +46,8 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "SEND_LIMIT_PER_MINUTE": str(settings.send_limit_per_minute),
         "SEND_LIMIT_PER_DAY": str(settings.send_limit_per_day),
+        "EMAIL_REQUESTS_PER_ACCOUNT_PER_HOUR": str(settings.email_requests_per_account_per_hour),
+        "EMAIL_REQUESTS_PER_ADDRESS_PER_HOUR": str(settings.email_requests_per_address_per_hour),
         **extra,
     }
 

@@ -1,8 +1,10 @@
 // The client's entry point: the login screen or the app, the hash routes
-// (#/c/<id>, #/c/<id>/m/<message id>, #/dm/<username>), and live events routed to the
+// (#/c/<id>, #/c/<id>/m/<message id>, #/dm/<username>; the account routes of account.js
+// before either), and live events routed to the
 // list and the timelines. Each event type has one handler in LIVE_HANDLERS: supporting a
 // new one (reactions, typing, pins...) is one entry there and its rendering.
 
+import { accountRoute, showAccount } from './account.js';
 import { boundApi, describe } from './api.js';
 import { byId } from './dom.js';
 import { ConversationList, title } from './conversation-list.js';
@@ -22,6 +24,7 @@ function screen(name) {
   byId('loading').hidden = name !== 'loading';
   byId('login').hidden = name !== 'login';
   byId('shell').hidden = name !== 'app';
+  byId('account').hidden = name !== 'account';
 }
 
 /** The first screen a person can use is up (the browser tests time the first load by it). */
@@ -44,6 +47,7 @@ function loginForm() {
   const submit = async (action) => {
     const username = byId('login-username').value.trim();
     const password = byId('login-password').value;
+    const email = byId('login-email').value.trim();
     error.textContent = '';
     if (!username || !password) {
       error.textContent = 'Enter a username and a password.';
@@ -51,7 +55,7 @@ function loginForm() {
     }
     form.setAttribute('aria-busy', 'true');
     try {
-      await (action === 'register' ? session.register(username, password) : session.login(username, password));
+      await (action === 'register' ? session.register(username, password, email) : session.login(username, password));
       start();
     } catch (failure) {
       error.textContent = describe(failure);
@@ -221,11 +225,37 @@ function start() {
   app.start();
 }
 
-session.addEventListener('ended', showLogin);
+/** An emailed link or the forgot-password form: shown instead of the login or the app. */
+function openAccountRoute() {
+  const route = accountRoute();
+  if (!route) return false;
+  app?.stop();
+  app = null;
+  screen('account');
+  interactive();
+  showAccount(route, () => {
+    history.replaceState(null, '', '#/');
+    if (route.kind === 'reset-password') session.end(); // every session ended with the reset
+    if (session.user) start();
+    else showLogin();
+  });
+  return true;
+}
+
+session.addEventListener('ended', () => {
+  if (!accountRoute()) showLogin();
+});
 byId('logout').onclick = () => {
   clearOutboxes(session.user?.username); // nothing of theirs stays on a shared computer
   session.logout();
 };
+byId('logout-all').onclick = () => {
+  clearOutboxes(session.user?.username);
+  session.logoutEverywhere().catch((failure) => { byId('connection').textContent = describe(failure); });
+};
+addEventListener('hashchange', openAccountRoute);
 loginForm();
-if (session.user) start();
-else showLogin();
+if (!openAccountRoute()) {
+  if (session.user) start();
+  else showLogin();
+}

@@ -28,9 +28,15 @@ export class Session extends EventTarget {
     return this.data?.user ?? null;
   }
 
-  async register(username, password) {
-    await request('POST', '/auth/register', { username, password });
+  async register(username, password, email = '') {
+    await request('POST', '/auth/register', email ? { username, password, email } : { username, password });
     return this.login(username, password);
+  }
+
+  /** End every session of the account, this one included (all devices log in again). */
+  async logoutEverywhere() {
+    await request('POST', '/auth/logout-all', undefined, { session: this });
+    this.end();
   }
 
   async login(username, password) {

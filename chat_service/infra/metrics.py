@@ -81,6 +81,10 @@ WS_DROPPED = Counter(
 
 RATE_LIMITED = Counter("rate_limit_rejections_total", "Requests refused with 429", ["scope"])
 LOGIN_FAILURES = Counter("login_failures_total", "Failed logins")
+MAIL_SENT = Counter("mail_sent_total", "Messages the mail server accepted")
+MAIL_SEND_FAILURES = Counter(
+    "mail_send_failures_total", "Attempts to send a message that failed (each is retried)"
+)
 
 
 def statement_name(cql: str) -> str:

@@ -21,6 +21,7 @@ import structlog
 
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.models import OutgoingMail, QueuedMail
+from chat_service.infra import metrics
 from chat_service.mail.smtp import MailNotSent
 
 log = structlog.get_logger(__name__)
@@ -70,6 +71,7 @@ class MailDelivery:
         self._new_id = new_id
         self._clock_ns = clock_ns
         self._due = asyncio.Event()
+        self._outbox_down = False  # logged once per outage, not on every poll
 
     async def queue(self, mail: OutgoingMail, ttl_s: int) -> None:
         """Store `mail` for sending (it is dropped unsent after `ttl_s`) and wake the sender."""
@@ -83,9 +85,15 @@ class MailDelivery:
             try:
                 await self.send_due()
             except StoreUnavailable as exc:
-                log.warning("mail.outbox_unavailable", error=exc.message)
+                if not self._outbox_down:
+                    log.warning("mail.outbox_unavailable", error=exc.message)
+                self._outbox_down = True
             except Exception:  # the loop must outlive any one bad message or outage
                 log.exception("mail.delivery_failed")
+            else:
+                if self._outbox_down:
+                    log.info("mail.outbox_available")
+                self._outbox_down = False
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._due.wait(), self._settings.poll_s)
 
@@ -110,6 +118,7 @@ class MailDelivery:
         try:
             await self._sender.send(mail)
         except MailNotSent as exc:
+            metrics.MAIL_SEND_FAILURES.inc()
             delay = retry_delay_s(attempts, self._settings)
             log.warning(
                 "mail.send_failed",
@@ -120,6 +129,7 @@ class MailDelivery:
             )
             await self._outbox.postpone(queued.id, now + int(delay * _NS))
             return 0
+        metrics.MAIL_SENT.inc()
         await self._outbox.delete(queued.id)
         log.info("mail.sent", attempts=attempts, subject=mail.subject)
         return 1

@@ -8,11 +8,13 @@ generation is remembered per account for `ttl_s`, and forgotten at once:
 
 - in the process that ended the sessions, before it answers;
 - in every other process when the `account.sessions_ended` event reaches it over the bus;
-- while the bus is down nothing is remembered (a change could be missed), and a read under
-  way when a change is heard does not store what it found.
+- everything is forgotten when the bus goes down and when it is back (changes may have
+  been missed), and a read under way when a change is heard does not store what it found.
 
 So a token issued before the change fails at once in every process the bus reaches, and
-within `ttl_s` in any case.
+within `ttl_s` in any case. While Redis is down entries are still remembered for `ttl_s`:
+an outage then costs one Cassandra read per account and `ttl_s`, not one per request, at
+a time when every other read falls back to Cassandra too.
 """
 
 from __future__ import annotations
@@ -67,7 +69,6 @@ class Sessions:
         self._clock_ns = clock_ns
         self._monotonic = monotonic
         self._changes = 0  # bumped by every change heard: reads under way do not store
-        self._bus_up = False
 
     async def check(self, claims: AccessClaims) -> None:
         """`Unauthenticated` when the token was issued before the account's sessions ended
@@ -81,7 +82,7 @@ class Sessions:
             if found is None:
                 raise Unauthenticated(_ENDED)
             current = found
-            if self._bus_up and changes == self._changes:
+            if changes == self._changes:
                 self._remembered[claims.username] = (current, self._monotonic() + self._ttl_s)
         if claims.generation != current:
             raise Unauthenticated(_ENDED)
@@ -96,13 +97,10 @@ class Sessions:
 
     def hear(self, item: Event | BusDown | BusUp) -> None:
         """What the bus says: another process ended an account's sessions, or the bus went
-        down (forget everything) or came back."""
-        if isinstance(item, BusDown):
-            self._bus_up = False
+        down or came back (forget everything: changes may have gone unheard)."""
+        if isinstance(item, BusDown | BusUp):
             self._changes += 1
             self._remembered.clear()
-        elif isinstance(item, BusUp):
-            self._bus_up = True
         elif item.type is EventType.SESSIONS_ENDED:
             for username in item.recipients:
                 self._forget(username)

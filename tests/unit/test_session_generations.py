@@ -39,21 +39,39 @@ def _ann(store: FakeAccountStore) -> AccessClaims:
     return AccessClaims(user.id, "ann", generation=0)
 
 
-async def test_a_current_token_passes_and_is_remembered_while_the_bus_is_up() -> None:
+async def test_a_current_token_passes_and_is_remembered() -> None:
     store = FakeAccountStore()
     sessions, claims = _sessions(store), _ann(store)
-    sessions.hear(BusUp())
     await sessions.check(claims)
     await sessions.check(claims)
     assert store.generation_reads == 1
 
 
-async def test_nothing_is_remembered_while_the_bus_is_down() -> None:
+async def test_everything_is_forgotten_when_the_bus_goes_down_or_comes_back() -> None:
     store = FakeAccountStore()
     sessions, claims = _sessions(store), _ann(store)
-    sessions.hear(BusUp())
+    await sessions.check(claims)
     sessions.hear(BusDown())
     await sessions.check(claims)
+    await sessions.check(claims)  # remembered again meanwhile, for the TTL
+    sessions.hear(BusUp())
+    await sessions.check(claims)
+    assert store.generation_reads == 3
+
+
+async def test_a_read_under_way_when_a_change_is_heard_is_not_remembered() -> None:
+    store = FakeAccountStore()
+    sessions, claims = _sessions(store), _ann(store)
+    reading = store.token_generation
+
+    async def slow_read(user_id: object) -> int | None:
+        found = await reading(user_id)  # type: ignore[arg-type]
+        sessions.hear(ended_event("ann"))  # heard while the read was under way
+        return found
+
+    store.token_generation = slow_read  # type: ignore[method-assign]
+    await sessions.check(claims)
+    store.token_generation = reading  # type: ignore[method-assign]
     await sessions.check(claims)
     assert store.generation_reads == 2
 

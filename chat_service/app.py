@@ -118,6 +118,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 bus,
                 ttl_s=settings.local_cache_session_generations_ttl_s,
                 clock_ns=now_ns,
+                on_ended=_socket_closer(hub),
             )
             background.append(asyncio.create_task(_hear_events(bus, hub, members, sessions)))
             conversations = await ConversationRepository.create(db)
@@ -216,20 +217,27 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
 async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache, sessions: Sessions) -> None:
     """Everything this process hears on the bus: the member and session caches first (a
     removal or an ended session is forgotten before anything else happens here), then live
-    delivery; an account whose sessions ended has its sockets closed (4001)."""
-    closing: set[asyncio.Task[None]] = set()
+    delivery. Ended sessions are not for clients: `sessions` closes their sockets."""
     async for item in bus.listen():
         members.hear(item)
         sessions.hear(item)
         if isinstance(item, Event) and item.type is EventType.SESSIONS_ENDED:
-            for username in item.recipients:
-                task = asyncio.create_task(
-                    hub.close_sessions(username, CLOSE_SESSION_ENDED, "session ended")
-                )
-                closing.add(task)
-                task.add_done_callback(closing.discard)
             continue
         hub.hear(item)
+
+
+def _socket_closer(hub: Hub) -> Callable[[str], None]:
+    """Closes every socket of an account whose sessions ended (4001), in the background."""
+    closing: set[asyncio.Task[None]] = set()
+
+    def close(username: str) -> None:
+        task = asyncio.create_task(
+            hub.close_sessions(username, CLOSE_SESSION_ENDED, "session ended")
+        )
+        closing.add(task)
+        task.add_done_callback(closing.discard)
+
+    return close
 
 
 def _timeline_memos(caches: CacheRegistry, settings: Settings) -> TimelineMemos:

@@ -8,6 +8,9 @@ generation is remembered per account for `ttl_s`, and forgotten at once:
 
 - in the process that ended the sessions, before it answers;
 - in every other process when the `account.sessions_ended` event reaches it over the bus;
+
+and `on_ended(username)` is called at the same moments, in each process (the app closes
+the account's WebSockets there: the local ones without waiting for the bus);
 - everything is forgotten when the bus goes down and when it is back (changes may have
   been missed), and a read under way when a change is heard does not store what it found.
 
@@ -61,7 +64,9 @@ class Sessions:
         ttl_s: float,
         clock_ns: Callable[[], int],
         monotonic: Callable[[], float] = time.monotonic,
+        on_ended: Callable[[str], None] = lambda username: None,
     ) -> None:
+        self._on_ended = on_ended
         self._store = store
         self._remembered = remembered
         self._bus = bus
@@ -92,6 +97,7 @@ class Sessions:
         generation = self._clock_ns()
         await self._store.set_token_generation(user_id, generation)
         self._forget(username)
+        self._on_ended(username)
         await self._bus.publish(ended_event(username))
         return generation
 
@@ -104,6 +110,7 @@ class Sessions:
         elif item.type is EventType.SESSIONS_ENDED:
             for username in item.recipients:
                 self._forget(username)
+                self._on_ended(username)
 
     def _forget(self, username: str) -> None:
         self._changes += 1

@@ -195,7 +195,9 @@ async def test_me(client: TestClient) -> None:
     response = await client.get(f"{API}/users/me", headers=headers)
     assert response.status == 200
     body = await response.json()
-    assert body["username"] == name and set(body) == {"id", "username", "created_at"}
+    assert body["username"] == name
+    assert set(body) == {"id", "username", "created_at", "email", "email_verified"}
+    assert (body["email"], body["email_verified"]) == (None, False)
 
 
 async def test_bad_tokens_are_401_with_www_authenticate(

@@ -21,7 +21,7 @@ APP_SERVICES = ("migrate", "app1", "app2")
 def test_the_stack_has_every_part() -> None:
     assert set(SERVICES) == {
         "cassandra1", "cassandra2", "cassandra3", "redis", "migrate", "app1", "app2",
-        "nginx", "prometheus", "grafana", "loki", "alloy",
+        "nginx", "prometheus", "grafana", "loki", "alloy", "mailpit",
     }  # fmt: skip
     assert SERVICES["migrate"]["command"] == ["chat-service", "migrate"]
     for name in ("app1", "app2"):

@@ -114,3 +114,20 @@ async def test_a_token_of_an_account_that_is_gone_is_refused() -> None:
     sessions = _sessions(FakeAccountStore())
     with pytest.raises(Unauthenticated):
         await sessions.check(AccessClaims(uuid.uuid4(), "ghost"))
+
+
+async def test_sockets_are_closed_here_at_once_and_elsewhere_on_hearing() -> None:
+    store, closed = FakeAccountStore(), []
+    sessions = Sessions(
+        store,
+        Remembered(),
+        FakeEventBus(),
+        ttl_s=5,
+        clock_ns=FakeClock(),
+        on_ended=closed.append,
+    )
+    claims = _ann(store)
+    await sessions.end_all(claims.user_id, "ann")  # here: before the bus brings it back
+    assert closed == ["ann"]
+    sessions.hear(ended_event("bob"))  # another process ended bob's
+    assert closed == ["ann", "bob"]

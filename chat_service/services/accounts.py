@@ -6,10 +6,19 @@ import uuid
 from collections.abc import Callable
 from typing import Protocol
 
+import structlog
+
 from chat_service.domain import validation
 from chat_service.domain.clock import to_millis
 from chat_service.domain.cursors import UserSearchCursor
-from chat_service.domain.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from chat_service.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StoreUnavailable,
+    Unauthenticated,
+)
 from chat_service.domain.models import Registration, TokenPair, User, UserCredentials
 from chat_service.services.limits import Limits
 from chat_service.services.passwords import PasswordHasher
@@ -22,6 +31,7 @@ from chat_service.services.tokens import (
     refresh_token_digest,
 )
 
+log = structlog.get_logger(__name__)
 _BAD_CREDENTIALS = "The username or password is incorrect."
 _BAD_REFRESH = "The refresh token is invalid, used or expired."
 
@@ -77,7 +87,12 @@ class AccountService:
             raise Conflict("That username is taken.", code="username_taken")
         if outcome is Registration.EMAIL_TAKEN:
             raise Conflict("That email address is taken.", code="email_taken")
-        await self._verification.send_verification(user)
+        try:
+            await self._verification.send_verification(user)
+        except StoreUnavailable:
+            # The account exists: answering 503 would make a retry get 409. The user asks
+            # for the email again (`POST /auth/verify-email/resend`).
+            log.warning("register.verification_not_queued")
         return user
 
     async def login(self, username: str, password: str) -> TokenPair:

@@ -26,6 +26,7 @@ from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
 from chat_service.repos.cache.events import EventBus
+from chat_service.repos.cache.marks import MarkVersions
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import (
     TimelineCache,
@@ -34,7 +35,10 @@ from chat_service.repos.cache.timelines import (
 )
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.health import StoreProbes
+from chat_service.repos.marks import MarksReader
 from chat_service.repos.messages import MessageRepository
+from chat_service.repos.pins import PinRepository
+from chat_service.repos.reactions import ReactionRepository
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
 from chat_service.repos.timeline_pages import TimelinePages
 from chat_service.repos.users import UserRepository
@@ -46,11 +50,14 @@ from chat_service.services.health import HealthService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.limits import Limits, LimitSettings
+from chat_service.services.marks import MarkedEvents, MarkEraser
 from chat_service.services.member_cache import MemberCache
 from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
+from chat_service.services.pins import PinService
+from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
 from chat_service.services.tokens import TokenIssuer
 
@@ -117,7 +124,18 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             cache = TimelineCache(
                 redis, _timeline_memos(caches, settings), max_len=settings.cache_history_size
             )
-            writer = MessageWriter(messages, conversations, cache, bus, TimeUuidFactory())
+            reactions = await ReactionRepository.create(db)
+            pins = await PinRepository.create(db)
+            versions = MarkVersions(redis)
+            marks = MarksReader(
+                reactions,
+                pins,
+                versions,
+                caches.fifo("marks", settings.local_cache_marks),
+                max_age_s=settings.local_cache_marks_max_age_s,
+            )
+            events = MarkedEvents(bus, marks)  # edits carry their reactions and pin
+            writer = MessageWriter(messages, conversations, cache, events, TimeUuidFactory())
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
             timelines = TimelinePages(cache, messages.conversations, messages.users)
             access = ConversationAccess(conversations, timelines, members)
@@ -143,14 +161,24 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     writer,
                     limits,
                     caches.fifo("known_users", settings.local_cache_known_users),
+                    marks,
                 ),
                 membership=MembershipService(
                     users, conversations, access, writer, bus, clock_ns=now_ns
                 ),
                 inbox=InboxService(conversations, timelines),
-                history=HistoryService(access, timelines),
-                messages=MessageService(conversations, access, writer, limits, clock_ns=now_ns),
+                history=HistoryService(access, timelines, marks),
+                messages=MessageService(
+                    conversations,
+                    access,
+                    writer,
+                    limits,
+                    clock_ns=now_ns,
+                    marks=MarkEraser(reactions, pins, versions, events),
+                ),
                 read_markers=ReadMarkerService(conversations, access, bus),
+                reactions=ReactionService(access, reactions, versions, events, clock_ns=now_ns),
+                pins=PinService(access, pins, marks, versions, events, clock_ns=now_ns),
             )
             yield
         finally:

@@ -30,3 +30,10 @@ LIMIT_MAX = 100
 
 GROUP_NAME_MAX = 100
 URL_MAX = 2048
+
+# Reactions and pins (issue #18).
+EMOJI_MAX = 32  # characters (code points) of one reaction's emoji
+REACTIONS_PER_USER_MAX = 20  # distinct emoji one user puts on one message
+PINS_MAX = 50  # pinned messages per conversation: the pin set is read whole with every page
+# An emoji may hold joiners and variation selectors (Cf, Mn), never whitespace or controls.
+EMOJI = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000/]{1,32}$"

@@ -11,6 +11,8 @@ from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
+from chat_service.services.pins import PinService
+from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
 
 
@@ -24,3 +26,5 @@ class Services:
     history: HistoryService  # a conversation's pages and single messages
     messages: MessageService  # post, edit, delete in a conversation
     read_markers: ReadMarkerService
+    reactions: ReactionService  # add, remove, who reacted
+    pins: PinService  # pin, unpin, the pinned messages

@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from tests.integration.api import API, error_of, new_user, send_dm
 from tests.integration.conversations_api import create_group, history, post
-from tests.integration.marks_api import reaction_path, react, reactions_of, unreact
+from tests.integration.marks_api import react, reaction_path, reactions_of, unreact
 
 THUMBS, PARTY, FAMILY = "👍", "🎉", "👨‍👩‍👧"  # FAMILY: joined by U+200D
 
@@ -91,7 +91,7 @@ async def test_reactions_span_buckets_and_reach_deep_pages(client: TestClient) -
 
 
 async def test_direct_message_reactions_reach_every_timeline(client: TestClient) -> None:
-    ann, ann_h = await new_user(client)
+    _, ann_h = await new_user(client)
     bob, bob_h = await new_user(client)
     sent = await send_dm(client, ann_h, bob, "dm")
     conversation = sent["conversation_id"]

@@ -26,7 +26,6 @@ from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
 from chat_service.repos.cache.events import EventBus
-from chat_service.repos.cache.marks import MarkVersions
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import (
     TimelineCache,
@@ -36,6 +35,7 @@ from chat_service.repos.cache.timelines import (
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.health import StoreProbes
 from chat_service.repos.marks import MarksReader
+from chat_service.repos.marks_memory import MarksMemory
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.pins import PinRepository
 from chat_service.repos.reactions import ReactionRepository
@@ -106,7 +106,11 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             caches.fifo("members", settings.local_cache_members),
             ttl_s=settings.local_cache_members_ttl_s,
         )
-        delivery = asyncio.create_task(_hear_events(bus, hub, members))
+        marks_memory = MarksMemory(
+            caches.fifo("marks", settings.local_cache_marks),
+            max_age_s=settings.local_cache_marks_max_age_s,
+        )
+        delivery = asyncio.create_task(_hear_events(bus, hub, members, marks_memory))
         publishing = asyncio.create_task(caches.publish_every())
         try:
             users = await UserRepository.create(db)
@@ -126,14 +130,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             )
             reactions = await ReactionRepository.create(db)
             pins = await PinRepository.create(db)
-            versions = MarkVersions(redis)
-            marks = MarksReader(
-                reactions,
-                pins,
-                versions,
-                caches.fifo("marks", settings.local_cache_marks),
-                max_age_s=settings.local_cache_marks_max_age_s,
-            )
+            marks = MarksReader(reactions, pins, marks_memory)
             events = MarkedEvents(bus, marks)  # edits carry their reactions and pin
             writer = MessageWriter(messages, conversations, cache, events, TimeUuidFactory())
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
@@ -174,11 +171,11 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     writer,
                     limits,
                     clock_ns=now_ns,
-                    marks=MarkEraser(reactions, pins, versions, events),
+                    marks=MarkEraser(reactions, pins, marks_memory, events),
                 ),
                 read_markers=ReadMarkerService(conversations, access, bus),
-                reactions=ReactionService(access, reactions, versions, events, clock_ns=now_ns),
-                pins=PinService(access, pins, marks, versions, events, clock_ns=now_ns),
+                reactions=ReactionService(access, reactions, marks_memory, events, clock_ns=now_ns),
+                pins=PinService(access, pins, marks, marks_memory, events, clock_ns=now_ns),
             )
             yield
         finally:
@@ -193,11 +190,12 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
     return context
 
 
-async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache) -> None:
+async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache, marks: MarksMemory) -> None:
     """Everything this process hears on the bus: the member cache first (a removal is
-    forgotten before anything else happens here), then live delivery."""
+    forgotten before anything else happens here), the marks' memory, then live delivery."""
     async for item in bus.listen():
         members.hear(item)
+        marks.hear(item)
         hub.hear(item)
 
 

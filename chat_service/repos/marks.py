@@ -1,6 +1,6 @@
 """The marks of a page of history (reactions and pins), for one viewer, read with at most
 one query per day bucket of the page plus one for the pin set, whatever the page's size,
-and remembered in process under the timeline's version (`repos/cache/marks.py`).
+and remembered in process (`repos/marks_memory.py`).
 
 A timeline is a conversation (its rows) or one user's direct messages (their copies).
 """
@@ -8,31 +8,18 @@ A timeline is a conversation (its rows) or one user's direct messages (their cop
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
-from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from collections.abc import Sequence
 
 from chat_service.domain.ids import day_bucket, sort_key
 from chat_service.domain.models import NO_MARKS, Message, MessageMarks, PageMarks
 from chat_service.domain.reactions import MessageReactions, summary
 from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
-from chat_service.infra.caches import NamedCache
-from chat_service.repos.cache.marks import MarkVersions
+from chat_service.repos.marks_memory import PINS, MarksMemory
 from chat_service.repos.pins import PinRepository
 from chat_service.repos.reactions import ReactionRepository
 
-
-class _Remembered(NamedTuple):
-    token: str
-    read_at_s: float
-    oldest: str  # the sort keys of the range read (reactions); "" for a pin set
-    newest: str
-    value: object  # dict[int, MessageReactions] or frozenset[int]
-
-
-MarkMemos = NamedCache[tuple[str, int], _Remembered]
-_PINS = -1  # the memo "bucket" of a timeline's pin set
+_Ranges = dict[int, tuple[uuid.UUID, uuid.UUID]]  # bucket: (newest, oldest) of the page
 
 
 def timeline_name(timeline: Timeline) -> str:
@@ -44,20 +31,11 @@ def timeline_name(timeline: Timeline) -> str:
 
 class MarksReader:
     def __init__(
-        self,
-        reactions: ReactionRepository,
-        pins: PinRepository,
-        versions: MarkVersions,
-        memos: MarkMemos,
-        max_age_s: float,
-        clock: Callable[[], float] = time.monotonic,
+        self, reactions: ReactionRepository, pins: PinRepository, memory: MarksMemory
     ) -> None:
         self._reactions = reactions
         self._pins = pins
-        self._versions = versions
-        self._memos = memos
-        self._max_age_s = max_age_s
-        self._clock = clock
+        self._memory = memory
 
     async def page_marks(
         self, timeline: Timeline, messages: Sequence[Message], viewer: str
@@ -67,18 +45,8 @@ class MarksReader:
         if not messages:
             return marks
         name, owner = timeline_name(timeline), timeline.owner
-        token = await self._versions.current(name)
-        ranges: dict[int, tuple[uuid.UUID, uuid.UUID]] = {}  # bucket: (newest, oldest)
-        for message in messages:
-            bucket = day_bucket(message.id)
-            newest, oldest = ranges.get(bucket, (message.id, message.id))
-            if sort_key(message.id) > sort_key(newest):
-                newest = message.id
-            elif sort_key(message.id) < sort_key(oldest):
-                oldest = message.id
-            ranges[bucket] = (newest, oldest)
         pinned, reactions = await asyncio.gather(
-            self._pinned(name, owner, token), self._reactions_of(name, owner, ranges, token)
+            self._pinned(name, owner), self._reactions_of(name, owner, _ranges(messages))
         )
         if not reactions and not pinned:
             return marks
@@ -102,26 +70,24 @@ class MarksReader:
             return NO_MARKS
         return MessageMarks(summary(reactions, viewer), message.id.int in pinned)
 
-    async def _pinned(self, name: str, owner: uuid.UUID | str, token: str | None) -> frozenset[int]:
-        remembered = self._remembered(name, _PINS, token, "", "")
+    async def _pinned(self, name: str, owner: uuid.UUID | str) -> frozenset[int]:
+        memory = self._memory
+        remembered = memory.recall(name, PINS, "", "")
         if remembered is not None:
             return remembered  # type: ignore[return-value]
+        started = memory.started()
         found = await self._pins.pinned_ids(owner)
-        self._remember(name, _PINS, token, "", "", found)
+        memory.keep(name, PINS, started, "", "", found)
         return found
 
     async def _reactions_of(
-        self,
-        name: str,
-        owner: uuid.UUID | str,
-        ranges: dict[int, tuple[uuid.UUID, uuid.UUID]],
-        token: str | None,
+        self, name: str, owner: uuid.UUID | str, ranges: _Ranges
     ) -> dict[int, MessageReactions]:
-        """One query per bucket (at once), unless remembered."""
+        """One query per bucket (all at once), for the buckets not remembered."""
         reactions: dict[int, MessageReactions] = {}
         found = await asyncio.gather(
             *(
-                self._reactions_in(name, owner, bucket, oldest, newest, token)
+                self._reactions_in(name, owner, bucket, oldest, newest)
                 for bucket, (newest, oldest) in ranges.items()
             )
         )
@@ -130,41 +96,28 @@ class MarksReader:
         return reactions
 
     async def _reactions_in(
-        self,
-        name: str,
-        owner: uuid.UUID | str,
-        bucket: int,
-        oldest: uuid.UUID,
-        newest: uuid.UUID,
-        token: str | None,
+        self, name: str, owner: uuid.UUID | str, bucket: int, oldest: uuid.UUID, newest: uuid.UUID
     ) -> dict[int, MessageReactions]:
+        memory = self._memory
         low, high = sort_key(oldest), sort_key(newest)
-        remembered = self._remembered(name, bucket, token, low, high)
+        remembered = memory.recall(name, bucket, low, high)
         if remembered is not None:
             return remembered  # type: ignore[return-value]
+        started = memory.started()
         found = await self._reactions.in_range(owner, bucket, oldest, newest)
-        self._remember(name, bucket, token, low, high, found)
+        memory.keep(name, bucket, started, low, high, found)
         return found
 
-    def _remembered(
-        self, name: str, bucket: int, token: str | None, low: str, high: str
-    ) -> object | None:
-        """What was read under the current token for a range holding [low, high]."""
-        if token is None:
-            return None
-        memo = self._memos.get((name, bucket))
-        if (
-            memo is None
-            or memo.token != token
-            or memo.oldest > low
-            or memo.newest < high
-            or self._clock() - memo.read_at_s > self._max_age_s
-        ):
-            return None
-        return memo.value
 
-    def _remember(
-        self, name: str, bucket: int, token: str | None, low: str, high: str, value: object
-    ) -> None:
-        if token is not None:
-            self._memos[(name, bucket)] = _Remembered(token, self._clock(), low, high, value)
+def _ranges(messages: Sequence[Message]) -> _Ranges:
+    """Each bucket's newest and oldest message of the page."""
+    ranges: _Ranges = {}
+    for message in messages:
+        bucket = day_bucket(message.id)
+        newest, oldest = ranges.get(bucket, (message.id, message.id))
+        if sort_key(message.id) > sort_key(newest):
+            newest = message.id
+        elif sort_key(message.id) < sort_key(oldest):
+            oldest = message.id
+        ranges[bucket] = (newest, oldest)
+    return ranges

@@ -34,12 +34,12 @@ class MarkEraser:
         self,
         reactions: ReactionStore,
         pins: PinStore,
-        versions: MarkChanges,
+        changes: MarkChanges,
         events: EventPublisher,
     ) -> None:
         self._reactions = reactions
         self._pins = pins
-        self._versions = versions
+        self._changes = changes
         self._events = events
 
     async def message_deleted(self, message: Message, audience: Sequence[str]) -> None:
@@ -50,7 +50,7 @@ class MarkEraser:
             self._reactions.clear(message, copies),
             *([self._pins.unpin(message, copies)] if was_pinned else []),
         )
-        await self._versions.changed(timelines_of(message))
+        self._changes.changed(timelines_of(message))
         if was_pinned:
             await self._events.publish(
                 Event(

@@ -37,14 +37,14 @@ class PinService:
         access: ConversationAccess,
         pins: PinStore,
         marks: MarksSource,
-        versions: MarkChanges,
+        changes: MarkChanges,
         events: EventPublisher,
         clock_ns: Callable[[], int],
     ) -> None:
         self._access = access
         self._pins = pins
         self._marks = marks
-        self._versions = versions
+        self._changes = changes
         self._events = events
         self._clock_ns = clock_ns
 
@@ -94,7 +94,7 @@ class PinService:
         return await self._access.message_or_404(conversation_id, message_id)
 
     async def _changed(self, message: Message, by: str, pinned: bool) -> None:
-        await self._versions.changed(timelines_of(message))
+        self._changes.changed(timelines_of(message))
         audience = await self._access.audience(message.conversation_id)
         await self._events.publish(
             Event(

@@ -138,10 +138,10 @@ class PinStore(Protocol):
 
 
 class MarkChanges(Protocol):
-    """`repos.cache.marks.MarkVersions`: tells every process its memory of these timelines'
-    marks is stale (after the change is stored)."""
+    """`repos.marks_memory.MarksMemory`: this process forgets what it remembers of these
+    timelines' marks (after the change is stored; other processes hear the event)."""
 
-    async def changed(self, timelines: Sequence[str]) -> None: ...
+    def changed(self, timelines: Sequence[str]) -> None: ...
 
 
 class MarksSource(Protocol):

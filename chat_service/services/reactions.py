@@ -29,13 +29,13 @@ class ReactionService:
         self,
         access: ConversationAccess,
         reactions: ReactionStore,
-        versions: MarkChanges,
+        changes: MarkChanges,
         events: EventPublisher,
         clock_ns: Callable[[], int],
     ) -> None:
         self._access = access
         self._reactions = reactions
-        self._versions = versions
+        self._changes = changes
         self._events = events
         self._clock_ns = clock_ns
 
@@ -91,9 +91,10 @@ class ReactionService:
         return await self._access.message_or_404(conversation_id, message_id)
 
     async def _changed(self, message: Message, reactor: str, emoji: str, added: bool) -> None:
-        """After the store: every process forgets the old marks, then the members hear the
-        message's new summary (read after the change, so the last event is right)."""
-        await self._versions.changed(timelines_of(message))
+        """After the store: this process forgets the old marks, then the members (and every
+        other process) hear the message's new summary, read after the change, so the last
+        event of a burst is right."""
+        self._changes.changed(timelines_of(message))
         reactions = await self._reactions.of_message(message)
         audience = await self._access.audience(message.conversation_id)
         await self._events.publish(

@@ -78,7 +78,7 @@ class FakeMarkChanges:
     def __init__(self) -> None:
         self.changed_timelines: list[str] = []
 
-    async def changed(self, timelines: Sequence[str]) -> None:
+    def changed(self, timelines: Sequence[str]) -> None:
         self.changed_timelines.extend(timelines)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
+from typing import cast
 
 from chat_service.domain.ids import day_bucket, sort_key
 from chat_service.domain.models import NO_MARKS, Message, MessageMarks, PageMarks
@@ -38,16 +39,37 @@ class MarksReader:
         self._memory = memory
 
     async def page_marks(
-        self, timeline: Timeline, messages: Sequence[Message], viewer: str
+        self,
+        timeline: Timeline,
+        messages: Sequence[Message],
+        viewer: str,
+        newest_first: bool = True,
     ) -> PageMarks:
-        """The marks of `messages` (one timeline's, in any order) as `viewer` sees them."""
+        """The marks of `messages` (one timeline's) as `viewer` sees them. A page served
+        from memory awaits nothing; `newest_first=False` for messages in another order."""
         marks = PageMarks()
         if not messages:
             return marks
-        name, owner = timeline_name(timeline), timeline.owner
-        pinned, reactions = await asyncio.gather(
-            self._pinned(name, owner), self._reactions_of(name, owner, _ranges(messages))
-        )
+        name, owner, memory = timeline_name(timeline), timeline.owner, self._memory
+        known_pins = cast(frozenset[int] | None, memory.recall(name, PINS, "", ""))
+        reactions: dict[int, MessageReactions] = {}
+        missing: _Ranges = {}
+        ranges = _ranges_newest_first(messages) if newest_first else _ranges(messages)
+        for bucket, (newest, oldest) in ranges.items():
+            remembered = memory.recall(name, bucket, sort_key(oldest), sort_key(newest))
+            if remembered is None:
+                missing[bucket] = (newest, oldest)
+            else:
+                reactions.update(cast(dict[int, MessageReactions], remembered))
+        pinned: frozenset[int]
+        if known_pins is None or missing:
+            pinned, read = await asyncio.gather(
+                self._pinned(name, owner) if known_pins is None else _given(known_pins),
+                self._reactions_of(name, owner, missing),
+            )
+            reactions.update(read)
+        else:
+            pinned = known_pins
         if not reactions and not pinned:
             return marks
         for message in messages:
@@ -72,9 +94,6 @@ class MarksReader:
 
     async def _pinned(self, name: str, owner: uuid.UUID | str) -> frozenset[int]:
         memory = self._memory
-        remembered = memory.recall(name, PINS, "", "")
-        if remembered is not None:
-            return remembered  # type: ignore[return-value]
         started = memory.started()
         found = await self._pins.pinned_ids(owner)
         memory.keep(name, PINS, started, "", "", found)
@@ -83,8 +102,10 @@ class MarksReader:
     async def _reactions_of(
         self, name: str, owner: uuid.UUID | str, ranges: _Ranges
     ) -> dict[int, MessageReactions]:
-        """One query per bucket (all at once), for the buckets not remembered."""
+        """One query per bucket (all at once)."""
         reactions: dict[int, MessageReactions] = {}
+        if not ranges:
+            return reactions
         found = await asyncio.gather(
             *(
                 self._reactions_in(name, owner, bucket, oldest, newest)
@@ -100,17 +121,33 @@ class MarksReader:
     ) -> dict[int, MessageReactions]:
         memory = self._memory
         low, high = sort_key(oldest), sort_key(newest)
-        remembered = memory.recall(name, bucket, low, high)
-        if remembered is not None:
-            return remembered  # type: ignore[return-value]
         started = memory.started()
         found = await self._reactions.in_range(owner, bucket, oldest, newest)
         memory.keep(name, bucket, started, low, high, found)
         return found
 
 
+async def _given(pinned: frozenset[int]) -> frozenset[int]:
+    return pinned
+
+
+def _ranges_newest_first(messages: Sequence[Message]) -> _Ranges:
+    """Each bucket's newest and oldest message of a page in timeline order: a page within
+    one bucket (the usual case) costs two bucket computations, not one per message."""
+    first, last = messages[0].id, messages[-1].id
+    top, bottom = day_bucket(first), day_bucket(last)
+    if top == bottom:
+        return {top: (first, last)}
+    ranges: _Ranges = {}
+    for message in messages:  # the first seen of a bucket is its newest, the last its oldest
+        bucket = day_bucket(message.id)
+        newest, _ = ranges.get(bucket, (message.id, message.id))
+        ranges[bucket] = (newest, message.id)
+    return ranges
+
+
 def _ranges(messages: Sequence[Message]) -> _Ranges:
-    """Each bucket's newest and oldest message of the page."""
+    """Each bucket's newest and oldest message, the messages in any order."""
     ranges: _Ranges = {}
     for message in messages:
         bucket = day_bucket(message.id)

@@ -84,7 +84,8 @@ class PinService:
             *(self._access.message_or_none(conversation_id, pin.message_id) for pin in pins)
         )
         messages = [m for m in found if m is not None and not m.deleted]
-        return messages, await self._marks.page_marks(timeline, messages, caller)
+        marks = await self._marks.page_marks(timeline, messages, caller, newest_first=False)
+        return messages, marks
 
     async def _pinnable(
         self, caller: str, conversation_id: uuid.UUID, message_id: uuid.UUID

@@ -148,6 +148,10 @@ class MarksSource(Protocol):
     """`repos.marks.MarksReader`."""
 
     async def page_marks(
-        self, timeline: Timeline, messages: Sequence[Message], viewer: str
+        self,
+        timeline: Timeline,
+        messages: Sequence[Message],
+        viewer: str,
+        newest_first: bool = True,
     ) -> PageMarks: ...
     async def message_marks(self, message: Message, viewer: str | None) -> MessageMarks: ...

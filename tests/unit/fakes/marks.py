@@ -90,7 +90,11 @@ class FakeMarks:
         self._pins = pins
 
     async def page_marks(
-        self, timeline: Timeline, messages: Sequence[Message], viewer: str
+        self,
+        timeline: Timeline,
+        messages: Sequence[Message],
+        viewer: str,
+        newest_first: bool = True,
     ) -> PageMarks:
         marks = PageMarks()
         for message in messages:

@@ -21,6 +21,9 @@ export class Thread {
       saveEdit: (id, text) => this.#saveEdit(id, text),
       delete: (id) => this.#delete(id),
       atBottom: () => this.markRead(),
+      toggleReacting: (id) => this.#reacting(id),
+      react: (id, emoji, on) => this.#act(() => timeline.react(id, emoji, on)),
+      pin: (id, on) => this.#act(() => timeline.pin(id, on)),
     });
     this.onChange = (event) => this.#changed(event.detail);
     timeline.addEventListener('change', this.onChange);
@@ -137,6 +140,20 @@ export class Thread {
       this.view.scrollToBottom();
       await this.timeline.send(content);
     };
+  }
+
+  #reacting(id) {
+    this.view.reacting = id;
+    this.view.render('update');
+  }
+
+  async #act(call) {
+    try {
+      await call();
+      byId('log-bottom').textContent = '';
+    } catch (error) {
+      byId('log-bottom').textContent = describe(error);
+    }
   }
 
   #editing(id) {

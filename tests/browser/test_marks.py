@@ -45,6 +45,10 @@ async def test_reacting_toggling_and_pinning_show_for_everyone(
     await expect(message_for_bob.get_by_role("button", name="Pin", exact=True)).to_have_count(0)
     assert await _axe_violations(ann.page) == [], "reactions and pins"
     await ann.page.screenshot(path=screenshots / "reactions-and-pins.png")
+    await bob.page.get_by_role("button", name="Pins").click()
+    pins = bob.page.get_by_role("dialog", name="Pinned messages")
+    await expect(pins.get_by_role("link", name="Shipping the release")).to_be_visible()
+    await pins.get_by_role("button", name="Close").click()
 
     # Bob takes his back: 1 left, Ann's; after a reload the server says the same.
     await message_for_bob.get_by_role("button", name="🎉 2, you reacted").click()

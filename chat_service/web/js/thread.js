@@ -4,12 +4,13 @@
 
 import { ApiError, describe } from './api.js';
 import { byId } from './dom.js';
-import { confirmDialog } from './dialogs.js';
+import { confirmDialog, PinsDialog } from './dialogs.js';
 import { HistoryView } from './history-view.js';
 
 // The server tells only the reader's own devices about a read marker today, so while my
 // newest message is unseen the members' markers are fetched again now and then.
 const SEEN_POLL_MS = 10000;
+let pinsDialog = null;
 
 export class Thread {
   constructor(timeline, { me, title, list, members }) {
@@ -38,6 +39,7 @@ export class Thread {
     byId('members-button').hidden = true;
     byId('members-button').onclick = () => this.members.open(timeline);
     byId('jump-newest').onclick = () => this.#toNewest();
+    byId('pins-button').onclick = () => (pinsDialog ??= new PinsDialog()).open(timeline);
     this.#composer();
   }
 

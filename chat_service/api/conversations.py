@@ -122,10 +122,14 @@ async def post_message(request: web.Request, body: PostMessageRequest) -> web.Re
 
 @takes(EditMessageRequest)
 async def edit_message(request: web.Request, body: EditMessageRequest) -> web.Response:
-    edited = await request.app[SERVICES].messages.edit(
+    services = request.app[SERVICES]
+    edited = await services.messages.edit(
         _me(request), body.conversation_id, body.message_id, body.content
     )
-    return json_response(render.message(edited))
+    # An edit keeps the message's reactions and pin: the answer shows them too.
+    return json_response(
+        render.message(edited, await services.history.marks_of(_me(request), edited))
+    )
 
 
 @takes(MessageRef)

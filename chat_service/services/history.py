@@ -52,3 +52,7 @@ class HistoryService:
         """One message with its marks for the caller."""
         message = await self.message(caller, conversation_id, message_id)
         return message, await self._marks.message_marks(message, caller)
+
+    async def marks_of(self, caller: str, message: Message) -> MessageMarks:
+        """The marks of a message the caller was just answered (an edit's)."""
+        return await self._marks.message_marks(message, caller)

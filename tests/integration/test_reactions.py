@@ -173,6 +173,15 @@ async def test_reaction_events_reach_every_member_with_the_summary(client: TestC
         assert event["data"]["reactions"] == [{"emoji": PARTY, "count": 1}]
         assert event["data"]["username"] != "" and event["data"]["added"] is True
         assert event["data"]["emoji"] == PARTY
+        edited = await client.patch(
+            f"{API}/conversations/{group['id']}/messages/{message['id']}",
+            json={"content": "live, edited"},
+            headers=ann,
+        )
+        assert (await edited.json())["reactions"] == [{"emoji": PARTY, "count": 1, "me": False}]
+        update = await _next(ws, "message.updated")
+        assert update["data"]["reactions"] == [{"emoji": PARTY, "count": 1}]
+        assert update["data"]["pinned"] is False
 
 
 async def _next(ws: Any, kind: str) -> dict[str, Any]:

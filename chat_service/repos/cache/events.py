@@ -60,8 +60,9 @@ class EventBus:
                 yield BusUp()
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
-                    if message is not None:
-                        yield decode_event(message["data"])
+                    event = _decoded(message["data"]) if message is not None else None
+                    if event is not None:
+                        yield event
             except (RedisError, OSError) as exc:
                 if not down:
                     down = True
@@ -70,6 +71,16 @@ class EventBus:
                 await asyncio.sleep(RECONNECT_DELAY_S)
             finally:
                 await _close_quietly(pubsub)
+
+
+def _decoded(raw: bytes) -> Event | None:
+    """The event, or None for one this process cannot read (a newer version's event type
+    during a rolling upgrade, say): skipped, never the end of this process's delivery."""
+    try:
+        return decode_event(raw)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("events.undecodable", error=str(exc)[:200])
+        return None
 
 
 async def _close_quietly(pubsub: object) -> None:

@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import orjson
@@ -174,18 +175,47 @@ def messages_compat_page50(seed: dict) -> list[Target]:
     return messages_compat(seed, page=50)
 
 
+def history_reactions(seed: dict) -> list[Target]:
+    """The first page (50) of a room whose messages carry reactions, read by each of its
+    members (so `me` differs by reader)."""
+    return [
+        ("GET", f"/api/v1/conversations/{room['id']}/messages?limit=50", token)
+        for room in seed["reaction_rooms"]
+        for token in room["tokens"]
+    ]
+
+
+def react(seed: dict) -> list[Target]:
+    """PUT a reaction: every member, message and emoji of the reaction rooms, picked at
+    random (a repeat is the idempotent no-op a client's retry is)."""
+    return [
+        (
+            "PUT",
+            f"/api/v1/conversations/{room['id']}/messages/{message_id}/reactions/{emoji}",
+            token,
+        )
+        for room in seed["reaction_rooms"]
+        for message_id in room["ids"]
+        for emoji in (quote(e, safe="") for e in seed["emoji"])
+        for token in room["tokens"]
+    ]
+
+
 READ_SCENARIOS: dict[str, Callable[[dict], list[Target]]] = {
     "history_recent": history_recent,
     "history_deep": history_deep,
     "messages_compat": messages_compat,
     "messages_compat_page50": messages_compat_page50,
+    "history_reactions": history_reactions,
+    "react": react,  # not a read, but the same shape: one request picked from a list
 }
 
 
 def pick(base: str, targets: list[Target]) -> Request:
     async def request(session: aiohttp.ClientSession) -> bool:
         method, path, token = random.choice(targets)
-        return await _ok(session.request(method, f"{base}{path}", headers=_auth(token)))
+        expected = 204 if method == "PUT" else 200
+        return await _ok(session.request(method, f"{base}{path}", headers=_auth(token)), expected)
 
     return request
 

@@ -29,16 +29,19 @@ from tools.waiting import http_ready
 ROOT = Path(__file__).resolve().parents[1]
 
 RESULTS = ROOT / "bench" / "results"
+# BENCH_KEYSPACE, BENCH_REDIS_URL and BENCH_PORT let a spot check run beside others' work
+# (the keyspace is dropped and recreated); `make bench` uses the defaults.
+KEYSPACE = os.environ.get("BENCH_KEYSPACE", "chat_bench")
 SERVICE_ENV = {
     "APP_ENV": "development",
-    "CASSANDRA_KEYSPACE": "chat_bench",
-    "REDIS_URL": "redis://127.0.0.1:6379/2",
+    "CASSANDRA_KEYSPACE": KEYSPACE,
+    "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2"),
     "SEND_LIMIT_PER_MINUTE": "100000000",
     "SEND_LIMIT_PER_DAY": "100000000",
     "LOGIN_FAILURE_LIMIT": "100000000",
     "LOG_LEVEL": "WARNING",
 }
-PORT = 8100  # beside a `make run` on 8000
+PORT = int(os.environ.get("BENCH_PORT", "8100"))  # beside a `make run` on 8000
 
 # name -> (loadgen arguments, target description)
 # Closed-loop HTTP scenarios are driven by wrk (C), the others by bench/loadgen.py's asyncio
@@ -52,6 +55,8 @@ SCENARIOS: dict[str, tuple[list[str], str]] = {
     "messages_compat": (["--concurrency", "32", *WRK], "p99 <= 20 ms"),
     "messages_compat_page50": (["--concurrency", "32", *WRK], "(issue 3: page 50 answers)"),
     "health_during_login_storm": (["--rate", "100"], "p99 <= 20 ms"),
+    "history_reactions": (["--concurrency", "16", *WRK], "within 10% of history_recent"),
+    "react": (["--concurrency", "32", *WRK], "(issue 18: a reaction's write and event)"),
     "ws_fanout": (["--rate", "500"], ">= 500 events/s, p99 <= 50 ms"),
     "ws_idle": (["--connections", "10000"], "10,000 connections <= 300 MB"),
 }
@@ -138,7 +143,7 @@ def run_scenario(name: str, extra: list[str], seed_file: Path, duration: float, 
 
 def run_ceiling(extra: list[str], duration: float, settings: Settings) -> dict:
     command = [
-        "go", "run", ".", "-keyspace", "chat_bench", "-duration", f"{duration}s",
+        "go", "run", ".", "-keyspace", KEYSPACE, "-duration", f"{duration}s",
         "-host", settings.cassandra_contact_points[0], "-port", str(settings.cassandra_port),
         *extra,
     ]  # fmt: skip
@@ -233,7 +238,7 @@ async def _reset_keyspace(settings: object) -> None:
 
     db = await CassandraSession.connect(settings, keyspace=None)  # type: ignore[arg-type]
     try:
-        await db.execute("DROP KEYSPACE IF EXISTS chat_bench")
+        await db.execute(f"DROP KEYSPACE IF EXISTS {KEYSPACE}")
     finally:
         await db.close()
     await migrate(settings)  # type: ignore[arg-type]

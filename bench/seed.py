@@ -9,6 +9,7 @@ import random
 import time
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -29,6 +30,10 @@ USERS = 1000
 ROOMS, ROOM_MESSAGES = 100, 60
 DEEP_ROOMS, DEEP_MESSAGES = 5, 700
 HEAVY_USERS, HEAVY_MESSAGES = 3, 10_000
+# Rooms whose recent messages carry reactions (history_reactions, react): every other
+# message has 1 to 3 emoji from 1 to 5 of the room's members.
+REACTION_ROOMS, REACTION_MEMBERS, REACTION_MESSAGES = 20, 5, 60
+EMOJI = ("👍", "🎉", "❤️", "😂", "👀", "🚀", "🙏", "✅")
 
 
 async def seed(settings: Settings, base_url: str) -> dict[str, Any]:
@@ -41,12 +46,20 @@ async def seed(settings: Settings, base_url: str) -> dict[str, Any]:
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as http:
         rooms = await _rooms(http, base_url, users, ROOMS, ROOM_MESSAGES)
         deep = await _rooms(http, base_url, users, DEEP_ROOMS, DEEP_MESSAGES)
+        reacted = await _reaction_rooms(http, base_url, users)
     for room in deep:
         # Oldest first: ids[50:180] are 520 to 650 messages from the newest, past the cache.
         room["deep_cursors"] = room.pop("ids")[50 : DEEP_MESSAGES - 520]
     for room in rooms:
         room.pop("ids")
-    return {"users": users, "heavy_users": heavy, "rooms": rooms, "deep_rooms": deep}
+    return {
+        "users": users,
+        "heavy_users": heavy,
+        "rooms": rooms,
+        "deep_rooms": deep,
+        "reaction_rooms": reacted,
+        "emoji": list(EMOJI),
+    }
 
 
 async def _users(db: CassandraSession, settings: Settings) -> list[dict[str, str]]:
@@ -125,6 +138,38 @@ async def _rooms(
         return {"id": conversation["id"], "token": owner["token"], "ids": ids}
 
     return list(await _bounded(16, [room(users[-1 - n]) for n in range(count)]))
+
+
+async def _reaction_rooms(
+    http: aiohttp.ClientSession, base: str, users: list[dict[str, str]]
+) -> list[dict[str, Any]]:
+    """Rooms of `REACTION_MEMBERS` known members whose every other message has reactions;
+    each room keeps its message ids and its members' tokens."""
+
+    async def room(n: int) -> dict[str, Any]:
+        members = users[n * REACTION_MEMBERS : (n + 1) * REACTION_MEMBERS]
+        owner = _auth(members[0]["token"])
+        body = {"name": "reactions", "members": [m["username"] for m in members[1:]]}
+        async with http.post(f"{base}/api/v1/conversations", json=body, headers=owner) as made:
+            conversation = await made.json()
+        path = f"{base}/api/v1/conversations/{conversation['id']}/messages"
+        ids = []
+        for n in range(REACTION_MESSAGES):
+            async with http.post(path, json={"content": f"react {n}"}, headers=owner) as sent:
+                ids.append((await sent.json())["id"])
+        for message_id in ids[::2]:
+            for emoji in random.sample(EMOJI, random.randint(1, 3)):
+                for member in random.sample(members, random.randint(1, REACTION_MEMBERS)):
+                    url = f"{path}/{message_id}/reactions/{quote(emoji, safe='')}"
+                    async with http.put(url, headers=_auth(member["token"])) as reacted:
+                        assert reacted.status == 204, await reacted.text()
+        return {"id": conversation["id"], "tokens": [m["token"] for m in members], "ids": ids}
+
+    return list(await _bounded(8, [room(n) for n in range(REACTION_ROOMS)]))
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 async def _bounded(limit: int, jobs: list) -> list:

@@ -6,7 +6,8 @@ Nothing else constructs connections; tests build the app here with their own set
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Protocol
 
 from aiohttp import WSCloseCode, web
 
@@ -28,7 +29,7 @@ from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
 from chat_service.mail.smtp import SmtpSender, SmtpSettings
 from chat_service.mail.templates import MailTemplates
-from chat_service.repos.cache.events import EventBus
+from chat_service.repos.cache.events import BusDown, BusUp, EventBus
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import (
     TimelineCache,
@@ -39,7 +40,11 @@ from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.email_tokens import EmailTokenRepository
 from chat_service.repos.health import StoreProbes
 from chat_service.repos.mail_outbox import MailOutboxRepository
+from chat_service.repos.marks import MarksReader
+from chat_service.repos.marks_memory import MarksMemory
 from chat_service.repos.messages import MessageRepository
+from chat_service.repos.pins import PinRepository
+from chat_service.repos.reactions import ReactionRepository
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
 from chat_service.repos.timeline_pages import TimelinePages
 from chat_service.repos.users import UserRepository
@@ -53,11 +58,14 @@ from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.limits import Limits, LimitSettings
 from chat_service.services.mail_delivery import DeliverySettings, MailDelivery
+from chat_service.services.marks import MarkedEvents, MarkEraser
 from chat_service.services.member_cache import MemberCache
 from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
+from chat_service.services.pins import PinService
+from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
 from chat_service.services.sessions import Sessions
 from chat_service.services.tokens import TokenIssuer
@@ -108,6 +116,10 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             caches.fifo("members", settings.local_cache_members),
             ttl_s=settings.local_cache_members_ttl_s,
         )
+        marks_memory = MarksMemory(
+            caches.fifo("marks", settings.local_cache_marks),
+            max_age_s=settings.local_cache_marks_max_age_s,
+        )
         publishing = asyncio.create_task(caches.publish_every())
         background: list[asyncio.Task[None]] = [publishing]
         try:
@@ -120,7 +132,8 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 clock_ns=now_ns,
                 on_ended=_socket_closer(hub),
             )
-            background.append(asyncio.create_task(_hear_events(bus, hub, members, sessions)))
+            listeners: list[Listener] = [members, sessions, marks_memory]
+            background.append(asyncio.create_task(_hear_events(bus, hub, listeners)))
             conversations = await ConversationRepository.create(db)
             messages = await MessageRepository.create(
                 db,
@@ -135,7 +148,11 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             cache = TimelineCache(
                 redis, _timeline_memos(caches, settings), max_len=settings.cache_history_size
             )
-            writer = MessageWriter(messages, conversations, cache, bus, TimeUuidFactory())
+            reactions = await ReactionRepository.create(db)
+            pins = await PinRepository.create(db)
+            marks = MarksReader(reactions, pins, marks_memory)
+            events = MarkedEvents(bus, marks)  # edits carry their reactions and pin
+            writer = MessageWriter(messages, conversations, cache, events, TimeUuidFactory())
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
             timelines = TimelinePages(cache, messages.conversations, messages.users)
             access = ConversationAccess(conversations, timelines, members)
@@ -191,15 +208,25 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     writer,
                     limits,
                     caches.fifo("known_users", settings.local_cache_known_users),
+                    marks,
                 ),
                 membership=MembershipService(
                     users, conversations, access, writer, bus, clock_ns=now_ns
                 ),
                 inbox=InboxService(conversations, timelines),
-                history=HistoryService(access, timelines),
-                messages=MessageService(conversations, access, writer, limits, clock_ns=now_ns),
+                history=HistoryService(access, timelines, marks),
+                messages=MessageService(
+                    conversations,
+                    access,
+                    writer,
+                    limits,
+                    clock_ns=now_ns,
+                    marks=MarkEraser(reactions, pins, marks_memory, events),
+                ),
                 read_markers=ReadMarkerService(conversations, access, bus),
                 account_email=account_email,
+                reactions=ReactionService(access, reactions, marks_memory, events, clock_ns=now_ns),
+                pins=PinService(access, pins, marks, marks_memory, events, clock_ns=now_ns),
             )
             yield
         finally:
@@ -214,13 +241,19 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
     return context
 
 
-async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache, sessions: Sessions) -> None:
-    """Everything this process hears on the bus: the member and session caches first (a
-    removal or an ended session is forgotten before anything else happens here), then live
-    delivery. Ended sessions are not for clients: `sessions` closes their sockets."""
+class Listener(Protocol):
+    """An in-process cache that hears the bus (forgets what an event made stale)."""
+
+    def hear(self, item: Event | BusDown | BusUp) -> None: ...
+
+
+async def _hear_events(bus: EventBus, hub: Hub, listeners: Sequence[Listener]) -> None:
+    """Everything this process hears on the bus: the in-process caches first (a removal or
+    an ended session is forgotten before anything else happens here), then live delivery.
+    Ended sessions are not for clients: `Sessions` closes their sockets."""
     async for item in bus.listen():
-        members.hear(item)
-        sessions.hear(item)
+        for listener in listeners:
+            listener.hear(item)
         if isinstance(item, Event) and item.type is EventType.SESSIONS_ENDED:
             continue
         hub.hear(item)

@@ -93,7 +93,7 @@ async def history(request: web.Request, query: HistoryQuery) -> web.Response:
     )
     return json_response(
         {
-            "messages": request.app[RENDERER].messages_json(page.messages),
+            "messages": request.app[RENDERER].messages_json(page.messages, page.marks),
             "next_cursor": str(page.next_cursor) if page.next_cursor else None,
         }
     )
@@ -101,10 +101,10 @@ async def history(request: web.Request, query: HistoryQuery) -> web.Response:
 
 @takes(MessageRef)
 async def get_message(request: web.Request, ref: MessageRef) -> web.Response:
-    message = await request.app[SERVICES].history.message(
+    message, marks = await request.app[SERVICES].history.shown(
         _me(request), ref.conversation_id, ref.message_id
     )
-    return json_response(render.message(message))
+    return json_response(render.message(message, marks))
 
 
 @takes(PostMessageRequest)
@@ -122,10 +122,14 @@ async def post_message(request: web.Request, body: PostMessageRequest) -> web.Re
 
 @takes(EditMessageRequest)
 async def edit_message(request: web.Request, body: EditMessageRequest) -> web.Response:
-    edited = await request.app[SERVICES].messages.edit(
+    services = request.app[SERVICES]
+    edited = await services.messages.edit(
         _me(request), body.conversation_id, body.message_id, body.content
     )
-    return json_response(render.message(edited))
+    # An edit keeps the message's reactions and pin: the answer shows them too.
+    return json_response(
+        render.message(edited, await services.history.marks_of(_me(request), edited))
+    )
 
 
 @takes(MessageRef)

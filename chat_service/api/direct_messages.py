@@ -27,7 +27,7 @@ async def history(request: web.Request, query: DirectHistoryQuery) -> web.Respon
     )
     return json_response(
         {
-            "messages": request.app[RENDERER].messages_json(result.messages),
+            "messages": request.app[RENDERER].messages_json(result.messages, result.marks),
             "pagination": {
                 "currentPage": result.page,
                 "pageSize": result.page_size,

@@ -144,6 +144,15 @@ def _render(event: Event) -> str:
     data: dict[str, object] = {"conversation_id": str(event.conversation_id)}
     if event.message is not None:
         data = render.message(event.message)
+        if event.pinned is not None:
+            data["pinned"] = event.pinned
+    elif event.pinned is not None:  # conversation.pins
+        data["pinned"] = event.pinned
+    if event.reactions is not None:  # message.reactions, and an edit's current summary
+        data["reactions"] = render.reaction_counts(event.reactions)
+    if event.emoji is not None:
+        data["emoji"] = event.emoji
+        data["added"] = bool(event.added)
     if event.username is not None:
         data["username"] = event.username
     if event.message_id is not None:

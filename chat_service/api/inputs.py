@@ -46,6 +46,7 @@ _PATH_PARSERS: dict[str, Callable[[str], object]] = {
     "conversation_id": _conversation_id,
     "message_id": _message_id,
     "username": str.lower,
+    "emoji": str,  # checked by the model: a malformed emoji is 400, not 404
 }
 
 

@@ -10,10 +10,14 @@ import orjson
 from chat_service.domain.clock import format_ns
 from chat_service.domain.ids import epoch_ns
 from chat_service.domain.models import (
+    NO_MARKS,
     Conversation,
     ConversationSummary,
     Member,
     Message,
+    MessageMarks,
+    PageMarks,
+    ReactionCount,
     SharedMessages,
     TokenPair,
     User,
@@ -54,7 +58,7 @@ def tokens(pair: TokenPair) -> dict[str, Any]:
     }
 
 
-def message(value: Message) -> dict[str, Any]:
+def message(value: Message, marks: MessageMarks = NO_MARKS) -> dict[str, Any]:
     attachment = value.attachment
     return {
         "id": str(value.id),
@@ -67,7 +71,14 @@ def message(value: Message) -> dict[str, Any]:
         "timestamp": format_ns(epoch_ns(value.id)),
         "edited_at": format_ns(value.edited_at_ns) if value.edited_at_ns else None,
         "deleted": value.deleted,
+        "reactions": [{"emoji": r.emoji, "count": r.count, "me": r.me} for r in marks.reactions],
+        "pinned": marks.pinned,
     }
+
+
+def reaction_counts(reactions: Sequence[ReactionCount]) -> list[dict[str, Any]]:
+    """A reaction summary in a broadcast event: without `me`, which differs by member."""
+    return [{"emoji": r.emoji, "count": r.count} for r in reactions]
 
 
 class RenderedMessages(Protocol):
@@ -96,9 +107,14 @@ class MessageRenderer:
             self._rendered[key] = fragment
         return fragment
 
-    def messages_json(self, values: Sequence[Message]) -> orjson.Fragment:
+    def messages_json(
+        self, values: Sequence[Message], marks: PageMarks | None = None
+    ) -> orjson.Fragment:
         """The messages as one JSON array. A page shared by every reader of the unchanged
-        cached page keeps its array, so only its first reader joins the messages."""
+        cached page keeps its array, so only its first reader joins the messages. A page
+        with marks (reactions, pins) renders its marked messages for this reader alone."""
+        if marks:
+            return self._marked_array(values, marks)
         if isinstance(values, SharedMessages):
             if values.memo is None:
                 values.memo = self._array(values)
@@ -108,6 +124,16 @@ class MessageRenderer:
     def _array(self, values: Sequence[Message]) -> orjson.Fragment:
         one = self.message_json
         return orjson.Fragment(orjson.dumps([one(value) for value in values]))
+
+    def _marked_array(self, values: Sequence[Message], marks: PageMarks) -> orjson.Fragment:
+        one = self.message_json
+        rendered = [
+            orjson.Fragment(orjson.dumps(message(value, marks[value.id.int])))
+            if value.id.int in marks
+            else one(value)
+            for value in values
+        ]
+        return orjson.Fragment(orjson.dumps(rendered))
 
 
 def member(value: Member) -> dict[str, Any]:

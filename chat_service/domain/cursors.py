@@ -3,6 +3,7 @@
 - The conversation list (`GET /conversations`): opaque, the activity time and id of the
   last item of the page.
 - The user search (`GET /users`): opaque, the last username of the page.
+- Who reacted (`GET .../reactions/{emoji}`): opaque, the last username of the page.
 - Histories (`GET /conversations/{id}/messages` `before`/`after`/`around`, and
   `nextCursor` of `GET /messages`): message ids, as the contract fixes them.
 
@@ -93,3 +94,20 @@ class MessageCursor:
             reason = "must be a message id (a TIMEUUID)"
             raise InvalidInput(f"{field}: {reason}", details={field: reason})
         return parsed
+
+
+@dataclass(frozen=True, slots=True)
+class ReactorsCursor:
+    """Where a page of who reacted with one emoji ended: the last username."""
+
+    username: str
+
+    def encode(self) -> str:
+        return _pack(f"r|{self.username}")
+
+    @classmethod
+    def parse(cls, raw: str, field: str = "cursor") -> ReactorsCursor:
+        kind, bar, name = _unpack(raw, field).partition("|")
+        if kind != "r" or not bar or not validation.USERNAME.fullmatch(name):
+            raise _refused(field)
+        return cls(name)

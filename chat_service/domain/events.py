@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chat_service.domain.models import Message
+from chat_service.domain.models import Message, ReactionCount
 
 
 class EventType(StrEnum):
@@ -20,6 +20,8 @@ class EventType(StrEnum):
     # forgets the account's cached session generation and closes its sockets. Never sent to
     # clients; `conversation_id` is the nil UUID.
     SESSIONS_ENDED = "account.sessions_ended"
+    REACTIONS = "message.reactions"
+    PINS = "conversation.pins"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,4 +31,11 @@ class Event:
     conversation_id: uuid.UUID
     message: Message | None = None  # message.* events
     username: str | None = None  # membership and read events
-    message_id: uuid.UUID | None = None  # read events
+    message_id: uuid.UUID | None = None  # read, reaction and pin events
+    # message.reactions: the summary (`me` is left False: a broadcast has no one viewer;
+    # clients compare `username`, the reactor, with themselves), the emoji and whether it
+    # was added; conversation.pins: `pinned` says whether the message was pinned or unpinned.
+    reactions: tuple[ReactionCount, ...] | None = None
+    emoji: str | None = None
+    added: bool | None = None
+    pinned: bool | None = None

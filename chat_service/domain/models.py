@@ -167,3 +167,42 @@ class Registration(StrEnum):
     CREATED = "created"
     USERNAME_TAKEN = "username_taken"
     EMAIL_TAKEN = "email_taken"
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionCount:
+    """One emoji of a message's reaction summary, as one viewer sees it."""
+
+    emoji: str
+    count: int
+    me: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MessageMarks:
+    """What a message shows beside its stored copy: its reactions and whether it is pinned.
+    Kept apart from `Message` because it changes without the message (and `me` depends on
+    who reads)."""
+
+    reactions: tuple[ReactionCount, ...] = ()
+    pinned: bool = False
+
+
+NO_MARKS = MessageMarks()
+
+
+class PageMarks(dict[int, MessageMarks]):
+    """The marks of a page's messages, by message id as an int; messages without any are
+    absent, so an empty mapping means the page renders as it always did."""
+
+    __slots__ = ()
+
+    def of(self, message: Message) -> MessageMarks:
+        return self.get(message.id.int, NO_MARKS)
+
+
+@dataclass(frozen=True, slots=True)
+class Pin:
+    message_id: uuid.UUID
+    pinned_by: str
+    pinned_at_ns: int

@@ -4,11 +4,13 @@ the value types of the one timeline read API (`repos/timeline_pages.py`)."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from chat_service.domain.models import Message
+from chat_service.domain.models import Message, PageMarks
+
+NO_PAGE_MARKS = PageMarks()  # shared: never written to
 
 
 class Timeline:
@@ -67,6 +69,7 @@ class Direction(StrEnum):
 class TimelinePage(NamedTuple):
     messages: list[Message]  # newest first
     next_cursor: uuid.UUID | None  # the id to pass on in the same direction; None at the end
+    marks: PageMarks = NO_PAGE_MARKS  # reactions and pins, for the reader (services fill it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,3 +81,4 @@ class NumberedPage:
     page_size: int
     total: int
     next_cursor: uuid.UUID | None
+    marks: PageMarks = field(default_factory=PageMarks)  # reactions and pins (services)

@@ -36,3 +36,9 @@ URL_MAX = 2048
 EMAIL_INPUT = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$"
 EMAIL_MAX = 254
 EMAIL_TOKEN_MAX = 128
+# Reactions and pins (issue #18).
+EMOJI_MAX = 32  # characters (code points) of one reaction's emoji
+REACTIONS_PER_USER_MAX = 20  # distinct emoji one user puts on one message
+PINS_MAX = 50  # pinned messages per conversation: the pin set is read whole with every page
+# An emoji may hold joiners and variation selectors (Cf, Mn), never whitespace or controls.
+EMOJI = r"^[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000/]{1,32}$"

@@ -144,6 +144,10 @@ class Settings(CassandraSettings):
     local_cache_known_users: int = Field(1_000_000, ge=1)
     local_cache_known_direct_conversations: int = Field(200_000, ge=1)
     local_cache_known_bucket_rows: int = Field(100_000, ge=1)
+    # Reactions and pins read per timeline (repos/marks_memory.py): how many timelines, and
+    # the age that bounds a memory whose change event was lost.
+    local_cache_marks: int = Field(50_000, ge=1)
+    local_cache_marks_max_age_s: float = Field(30.0, gt=0)
 
     send_limit_per_minute: int = Field(60, ge=1)
     send_limit_per_day: int = Field(1000, ge=1)

@@ -68,6 +68,8 @@ class MessageRepository:
             "reserve": "INSERT INTO sends_by_client_id "
             "(sender, client_message_id, conversation_id, message_id) VALUES (?, ?, ?, ?) "
             "IF NOT EXISTS USING TTL 604800",
+            "claim": "SELECT conversation_id, message_id FROM sends_by_client_id "
+            "WHERE sender = ? AND client_message_id = ?",
         }
         return cls(
             db,
@@ -91,6 +93,13 @@ class MessageRepository:
         if row.applied:
             return conversation_id, message_id
         return row.conversation_id, row.message_id
+
+    async def client_id_claim(
+        self, sender: str, client_message_id: str
+    ) -> tuple[uuid.UUID, uuid.UUID] | None:
+        """The (conversation, message) the retry key was claimed for, if it was."""
+        rows = await self._db.execute(self._s["claim"], (sender, client_message_id))
+        return (rows[0].conversation_id, rows[0].message_id) if rows else None
 
     async def store(
         self,

@@ -60,6 +60,11 @@ class ConversationAccess:
             raise NotFound("That user is not a member.", code="member_not_found")
         return member
 
+    async def message_or_none(
+        self, conversation_id: uuid.UUID, message_id: uuid.UUID
+    ) -> Message | None:
+        return await self._timelines.message(ConversationTimeline(conversation_id), message_id)
+
     async def message_or_404(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message:
         message = await self._timelines.message(ConversationTimeline(conversation_id), message_id)
         if message is None:

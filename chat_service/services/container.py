@@ -12,6 +12,8 @@ from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
+from chat_service.services.pins import PinService
+from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
 
 
@@ -26,3 +28,5 @@ class Services:
     messages: MessageService  # post, edit, delete in a conversation
     read_markers: ReadMarkerService
     account_email: AccountEmailService  # verification, reset, password change, logout-all
+    reactions: ReactionService  # add, remove, who reacted
+    pins: PinService  # pin, unpin, the pinned messages

@@ -3,6 +3,7 @@ of every direct message sent or received, paged by page number or by cursor."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from typing import Protocol
 
@@ -12,7 +13,13 @@ from chat_service.domain.ids import direct_conversation_id
 from chat_service.domain.models import ConversationType, Message
 from chat_service.domain.timelines import DirectMessagesTimeline, NumberedPage
 from chat_service.services.messaging import Draft, Target
-from chat_service.services.ports import MessagePoster, SendLimits, TimelineReader, UserLookup
+from chat_service.services.ports import (
+    MarksSource,
+    MessagePoster,
+    SendLimits,
+    TimelineReader,
+    UserLookup,
+)
 
 
 class KnownUsers(Protocol):
@@ -31,12 +38,14 @@ class DirectMessageService:
         writer: MessagePoster,
         limits: SendLimits,
         known_users: KnownUsers,
+        marks: MarksSource,
     ) -> None:
         self._users = users
         self._timelines = timelines
         self._writer = writer
         self._limits = limits
         self._known_users = known_users
+        self._marks = marks
 
     async def send(
         self, sender: str, recipient: str, content: str, client_message_id: str | None
@@ -46,9 +55,14 @@ class DirectMessageService:
             raise InvalidInput("You cannot send a message to yourself.", code="cannot_message_self")
         if not await self._user_exists(recipient):
             raise NotFound("The recipient does not exist.", code="recipient_not_found")
+        conversation_id = direct_conversation_id(sender, recipient)
+        if client_message_id is not None:  # a retry of a stored message is not charged
+            earlier = await self._writer.stored_retry(sender, client_message_id, conversation_id)
+            if earlier is not None:
+                return earlier
         await self._limits.take_send(sender)
         target = Target(
-            conversation_id=direct_conversation_id(sender, recipient),
+            conversation_id=conversation_id,
             type=ConversationType.DIRECT,
             members=(sender, recipient),
             peer=recipient,
@@ -60,9 +74,10 @@ class DirectMessageService:
     ) -> NumberedPage:
         """One page of the caller's direct messages, newest first, with the total."""
         position = before if before is not None else page or 1
-        return await self._timelines.numbered_page(
-            DirectMessagesTimeline(username), position, page_size
-        )
+        timeline = DirectMessagesTimeline(username)
+        found = await self._timelines.numbered_page(timeline, position, page_size)
+        marks = await self._marks.page_marks(timeline, found.messages, username)
+        return dataclasses.replace(found, marks=marks) if marks else found
 
     async def _user_exists(self, username: str) -> bool:
         """Accounts are never deleted, so a name once found stays found."""

@@ -3,7 +3,9 @@ roles and removals. Membership changes are history events (`member_joined`,
 `member_left`) posted like messages, and live events to the members.
 
 The rules: only admins of a group manage its members (anyone may leave); nobody but the
-creator removes or demotes the creator; a direct conversation has no members to manage.
+creator removes or demotes the creator; a direct conversation has no members to manage; a
+group is never left without an admin: when the last one leaves, is removed or is demoted,
+the longest-standing other member becomes admin (`_keep_an_admin`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from chat_service.domain.models import (
 from chat_service.services.access import ConversationAccess, target
 from chat_service.services.messaging import Draft, EventPublisher
 from chat_service.services.ports import ConversationStore, MessagePoster, UserLookup
+
+_PROMOTION_TRIES = 3  # candidates tried when each one in turn leaves while being promoted
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +112,8 @@ class MembershipService:
             raise Forbidden("Only the creator can change the creator's role.")
         if not await self._conversations.set_role(conversation_id, member.username, role):
             raise NotFound("That user is not a member.", code="member_not_found")
+        if role is not Role.ADMIN:
+            await self._keep_an_admin(conversation_id, member.username)
         return replace(member, role=role)
 
     async def remove_member(self, caller: str, conversation_id: uuid.UUID, username: str) -> None:
@@ -121,11 +127,31 @@ class MembershipService:
             raise Forbidden("Only admins remove other members.")
         await self._conversations.remove_member(conversation_id, member.username)
         self._access.forget(conversation_id, member.username)
+        if member.role is Role.ADMIN:
+            await self._keep_an_admin(conversation_id, member.username)
         await self._system_event(conversation, member.username, MessageKind.MEMBER_LEFT)
         audience = (*await self._access.audience(conversation_id), member.username)
         await self._events.publish(
             Event(EventType.MEMBER_LEFT, audience, conversation_id, username=member.username)
         )
+
+    async def _keep_an_admin(self, conversation_id: uuid.UUID, former: str) -> None:
+        """After `former` stopped being an admin (stored): if no admin is left, the
+        longest-standing other member (earliest `joined_at`, then name) becomes one.
+
+        Read after our own write, so of two admins leaving at once at least the second
+        sees no admin and promotes; both pick the same member, and promoting twice is
+        harmless. A candidate who leaves meanwhile is not promoted (`set_role` is
+        IF EXISTS), and the next one is tried. The residual race is in
+        docs/data-model.md ("Groups always have an admin")."""
+        for _ in range(_PROMOTION_TRIES):
+            members = await self._conversations.members(conversation_id)
+            if not members or any(m.role is Role.ADMIN for m in members):
+                return
+            others = [m for m in members if m.username != former] or members
+            chosen = min(others, key=lambda m: (m.joined_at_ns, m.username))
+            if await self._conversations.set_role(conversation_id, chosen.username, Role.ADMIN):
+                return
 
     async def _admit(self, conversation: Conversation, username: str) -> Member:
         member = Member(username, Role.MEMBER, to_millis(self._clock_ns()))

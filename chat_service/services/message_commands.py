@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
 from chat_service.domain.clock import to_millis
 from chat_service.domain.errors import Conflict, Forbidden, NotFound
@@ -17,6 +18,12 @@ from chat_service.domain.models import Attachment, ConversationType, Message, Me
 from chat_service.services.access import ConversationAccess, target
 from chat_service.services.messaging import Draft
 from chat_service.services.ports import ConversationStore, MessagePoster, SendLimits
+
+
+class DeletedMarks(Protocol):
+    """`services.marks.MarkEraser`."""
+
+    async def message_deleted(self, message: Message, audience: Sequence[str]) -> None: ...
 
 
 class MessageService:
@@ -27,12 +34,14 @@ class MessageService:
         writer: MessagePoster,
         limits: SendLimits,
         clock_ns: Callable[[], int],
+        marks: DeletedMarks | None = None,
     ) -> None:
         self._conversations = conversations
         self._access = access
         self._writer = writer
         self._limits = limits
         self._clock_ns = clock_ns
+        self._marks = marks
 
     async def post(
         self,
@@ -49,6 +58,10 @@ class MessageService:
         )
         if conversation is None or caller not in members:
             raise NotFound("The conversation does not exist.")
+        if client_message_id is not None:  # a retry of a stored message is not charged
+            earlier = await self._writer.stored_retry(caller, client_message_id, conversation_id)
+            if earlier is not None:
+                return earlier
         await self._limits.take_send(caller)
         return await self._writer.post(
             target(conversation, members, caller),
@@ -77,4 +90,7 @@ class MessageService:
         if message.sender != caller and not is_admin:
             raise Forbidden("Only the sender or a group admin can delete a message.")
         if not message.deleted:
-            await self._writer.delete(message, await self._access.audience(conversation_id))
+            audience = await self._access.audience(conversation_id)
+            await self._writer.delete(message, audience)
+            if self._marks is not None:  # its reactions and pin go with it
+                await self._marks.message_deleted(message, audience)

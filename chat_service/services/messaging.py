@@ -31,6 +31,10 @@ class MessageStore(Protocol):
         self, sender: str, client_message_id: str, conversation_id: uuid.UUID, message_id: uuid.UUID
     ) -> tuple[uuid.UUID, uuid.UUID]: ...
 
+    async def client_id_claim(
+        self, sender: str, client_message_id: str
+    ) -> tuple[uuid.UUID, uuid.UUID] | None: ...
+
     async def store(
         self,
         message: Message,
@@ -145,6 +149,17 @@ class MessageWriter:
         await self._cache.append(_timelines(message), message)
         await self._notify(EventType.MESSAGE_CREATED, target.members, message)
         return message
+
+    async def stored_retry(
+        self, sender: str, retry_key: str, conversation_id: uuid.UUID
+    ) -> Message | None:
+        """The message an earlier attempt with this retry key stored in this conversation,
+        if any: a retry that stores nothing new, so the caller need not charge the sender's
+        limits for it (a first attempt still in flight is charged; see `post`)."""
+        claim = await self._messages.client_id_claim(sender, retry_key)
+        if claim is None or claim[0] != conversation_id:
+            return None
+        return await self._messages.get(*claim)
 
     async def edit(
         self, message: Message, content: str, edited_at_ns: int, audience: Sequence[str]

@@ -13,13 +13,17 @@ from chat_service.domain.models import (
     EmailToken,
     Member,
     Message,
+    MessageMarks,
     OutgoingMail,
+    PageMarks,
+    Pin,
     Registration,
     Role,
     User,
     UserConversation,
     UserCredentials,
 )
+from chat_service.domain.reactions import MessageReactions
 from chat_service.domain.timelines import Direction, NumberedPage, Timeline, TimelinePage
 from chat_service.services.messaging import Draft, EventPublisher, Target
 
@@ -28,7 +32,11 @@ __all__ = [
     "EmailTokens",
     "EventPublisher",
     "MailQueue",
+    "MarkChanges",
+    "MarksSource",
     "MessagePoster",
+    "PinStore",
+    "ReactionStore",
     "RefreshTokens",
     "SendLimits",
     "TimelineReader",
@@ -109,6 +117,9 @@ class MessagePoster(Protocol):
     """The write side of a message (`services/messaging.py` MessageWriter)."""
 
     async def post(self, target: Target, draft: Draft) -> Message: ...
+    async def stored_retry(
+        self, sender: str, retry_key: str, conversation_id: uuid.UUID
+    ) -> Message | None: ...
     async def edit(
         self, message: Message, content: str, edited_at_ns: int, audience: Sequence[str]
     ) -> Message | None: ...
@@ -117,3 +128,51 @@ class MessagePoster(Protocol):
 
 class SendLimits(Protocol):
     async def take_send(self, username: str) -> None: ...
+
+
+# Reactions and pins (issue #18).
+
+
+class ReactionStore(Protocol):
+    """`repos.reactions.ReactionRepository`."""
+
+    async def add(
+        self, message: Message, emoji: str, username: str, at_ns: int, copies: Sequence[str]
+    ) -> None: ...
+    async def remove(
+        self, message: Message, emoji: str, username: str, copies: Sequence[str]
+    ) -> None: ...
+    async def clear(self, message: Message, copies: Sequence[str]) -> None: ...
+    async def emoji_of(self, message_id: uuid.UUID, username: str) -> set[str]: ...
+    async def of_message(self, message: Message) -> MessageReactions: ...
+    async def reactors(
+        self, message: Message, emoji: str, after: str, limit: int
+    ) -> tuple[list[str], bool]: ...
+
+
+class PinStore(Protocol):
+    """`repos.pins.PinRepository`."""
+
+    async def pin(self, message: Message, by: str, at_ns: int, copies: Sequence[str]) -> None: ...
+    async def unpin(self, message: Message, copies: Sequence[str]) -> None: ...
+    async def pins(self, conversation_id: uuid.UUID) -> list[Pin]: ...
+
+
+class MarkChanges(Protocol):
+    """`repos.marks_memory.MarksMemory`: this process forgets what it remembers of these
+    timelines' marks (after the change is stored; other processes hear the event)."""
+
+    def changed(self, timelines: Sequence[str]) -> None: ...
+
+
+class MarksSource(Protocol):
+    """`repos.marks.MarksReader`."""
+
+    async def page_marks(
+        self,
+        timeline: Timeline,
+        messages: Sequence[Message],
+        viewer: str,
+        newest_first: bool = True,
+    ) -> PageMarks: ...
+    async def message_marks(self, message: Message, viewer: str | None) -> MessageMarks: ...

@@ -26,6 +26,7 @@ CAPACITIES = {
     "known_direct_conversations": 200_000,
     "known_bucket_rows": 100_000,
     "session_generations": 100_000,
+    "marks": 50_000,
 }
 
 

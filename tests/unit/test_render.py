@@ -5,7 +5,13 @@ import orjson
 
 from chat_service.api import render
 from chat_service.domain.ids import TimeUuidFactory
-from chat_service.domain.models import Message, SharedMessages
+from chat_service.domain.models import (
+    Message,
+    MessageMarks,
+    PageMarks,
+    ReactionCount,
+    SharedMessages,
+)
 from chat_service.infra.caches import CacheRegistry
 
 IDS = TimeUuidFactory()
@@ -72,3 +78,18 @@ def test_a_shared_page_keeps_its_array_and_a_new_page_gets_its_own() -> None:
 
     assert again is first
     assert orjson.loads(orjson.dumps(refreshed))[0]["content"] == "after"
+
+
+def test_a_page_with_marks_renders_them_for_its_reader_and_leaves_the_shared_page_alone() -> None:
+    memo = _renderer()
+    liked, plain = _message("liked"), _message("plain")
+    shared = SharedMessages([liked, plain])
+    before = orjson.loads(orjson.dumps(memo.messages_json(shared)))
+    marks = PageMarks()
+    marks[liked.id.int] = MessageMarks((ReactionCount("👍", 2, True),), pinned=True)
+    page = orjson.loads(orjson.dumps(memo.messages_json(shared, marks)))
+    assert page[0]["reactions"] == [{"emoji": "👍", "count": 2, "me": True}]
+    assert page[0]["pinned"] is True
+    assert page[1] == before[1] == render.message(plain)
+    assert before[0]["reactions"] == [] and before[0]["pinned"] is False
+    assert orjson.loads(orjson.dumps(memo.messages_json(shared))) == before  # memo intact

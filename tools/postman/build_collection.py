@@ -88,6 +88,48 @@ def go_client_paging() -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+THUMBS = "%F0%9F%91%8D"  # the emoji, URL-encoded as a path segment
+
+
+def reactions_and_pins(group: str) -> list[dict[str, Any]]:
+    """On the group's message, before it is deleted: a (admin), b (member), c (admin)."""
+    message = f"{group}/messages/{{{{group_message}}}}"
+    thumbs = f"{message}/reactions/{THUMBS}"
+    return [
+        request("React as b", "PUT", thumbs, 204, token="token_b"),
+        request("React as b again (idempotent)", "PUT", thumbs, 204, token="token_b"),
+        request("React as a", "PUT", thumbs, 204),
+        request("History carries reactions", "GET", f"{group}/messages?limit=10", 200,
+                tests=test("count 2, me", "const m = pm.response.json().messages.find(m => m.id === pm.collectionVariables.get('group_message'));"
+                           " pm.expect(m.reactions).to.eql([{emoji: '👍', count: 2, me: true}]); pm.expect(m.pinned).to.eql(false);")),
+        request("Who reacted", "GET", f"{thumbs}?limit=10", 200,
+                tests=test("both", "const b = pm.response.json(); pm.expect(b.users.length).to.eql(2); pm.expect(b.next_cursor).to.eql(null);")),
+        request("React with 33 characters: 400", "PUT", f"{message}/reactions/{'x' * 33}", 400),
+        request("Remove b's reaction", "DELETE", thumbs, 204, token="token_b"),
+        request("Message carries the new count", "GET", message, 200, token="token_b",
+                tests=test("count 1, not me", "pm.expect(pm.response.json().reactions).to.eql([{emoji: '👍', count: 1, me: false}]);")),
+        request("Pin as b (member): 403", "PUT", f"{group}/pins/{{{{group_message}}}}", 403, token="token_b"),
+        request("Pin as a", "PUT", f"{group}/pins/{{{{group_message}}}}", 204),
+        request("Pins", "GET", f"{group}/pins", 200, token="token_b",
+                tests=test("the pinned message", "const b = pm.response.json(); pm.expect(b.messages.map(m => m.id)).to.eql([pm.collectionVariables.get('group_message')]);"
+                           " pm.expect(b.messages[0].pinned).to.eql(true);")),
+        request("Unpin as c (admin)", "DELETE", f"{group}/pins/{{{{group_message}}}}", 204, token="token_c"),
+        request("Pins empty", "GET", f"{group}/pins", 200,
+                tests=test("none", "pm.expect(pm.response.json().messages).to.eql([]);")),
+        request("Pin again", "PUT", f"{group}/pins/{{{{group_message}}}}", 204),
+    ]  # fmt: skip
+
+
+def after_delete(group: str) -> list[dict[str, Any]]:
+    """A deleted message is unpinned and takes no reaction."""
+    return [
+        request("Deleted message is unpinned", "GET", f"{group}/pins", 200,
+                tests=test("none", "pm.expect(pm.response.json().messages).to.eql([]);")),
+        request("React to a deleted message: 409", "PUT", f"{group}/messages/{{{{group_message}}}}/reactions/{THUMBS}", 409,
+                tests=test("message_deleted", "pm.expect(pm.response.json().error.code).to.eql('message_deleted');")),
+    ]  # fmt: skip
+
+
 def items() -> list[dict[str, Any]]:
     def login(user: str, save: str) -> dict[str, Any]:
         return request(
@@ -186,9 +228,11 @@ def items() -> list[dict[str, Any]]:
                 tests=test("edited_at", "pm.expect(pm.response.json().edited_at).to.be.a('string');")),
         request("Edit as b: 403", "PATCH", f"{group}/messages/{{{{group_message}}}}", 403, {"content": "mine now"}, token="token_b"),
         request("Mark read as b", "POST", f"{group}/read", 204, {"message_id": "{{group_message}}"}, token="token_b"),
+        *reactions_and_pins(group),
         request("Delete message", "DELETE", f"{group}/messages/{{{{group_message}}}}", 204),
         request("Deleted message is a tombstone", "GET", f"{group}/messages/{{{{group_message}}}}", 200,
                 tests=test("no content", "const b = pm.response.json(); pm.expect(b.deleted).to.eql(true); pm.expect(b.content).to.eql(null);")),
+        *after_delete(group),
         request("Remove c", "DELETE", f"{group}/members/{{{{user_c}}}}", 204),
         request("Removed c cannot read: 404", "GET", group, 404, token="token_c"),
         request("Unknown conversation: 404", "GET", f"{API}/conversations/00000000-0000-4000-8000-000000000000", 404),

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_service.domain.events import Event, EventType
+from chat_service.domain.models import ReactionCount
 from chat_service.repos.cache.timelines import decode, encode
 
 log = structlog.get_logger(__name__)
@@ -59,8 +60,9 @@ class EventBus:
                 yield BusUp()
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
-                    if message is not None:
-                        yield decode_event(message["data"])
+                    event = _decoded(message["data"]) if message is not None else None
+                    if event is not None:
+                        yield event
             except (RedisError, OSError) as exc:
                 if not down:
                     down = True
@@ -69,6 +71,16 @@ class EventBus:
                 await asyncio.sleep(RECONNECT_DELAY_S)
             finally:
                 await _close_quietly(pubsub)
+
+
+def _decoded(raw: bytes) -> Event | None:
+    """The event, or None for one this process cannot read (a newer version's event type
+    during a rolling upgrade, say): skipped, never the end of this process's delivery."""
+    try:
+        return decode_event(raw)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("events.undecodable", error=str(exc)[:200])
+        return None
 
 
 async def _close_quietly(pubsub: object) -> None:
@@ -85,8 +97,21 @@ def encode_event(event: Event) -> bytes:
             "m": encode(event.message).decode() if event.message else None,
             "u": event.username,
             "i": str(event.message_id) if event.message_id else None,
+            # Reactions and pins (absent from events that have none).
+            **_marks_fields(event),
         }
     )
+
+
+def _marks_fields(event: Event) -> dict[str, object]:
+    fields: dict[str, object] = {}
+    if event.reactions is not None:
+        fields["rx"] = [[r.emoji, r.count] for r in event.reactions]
+    if event.emoji is not None:
+        fields["e"], fields["a"] = event.emoji, event.added
+    if event.pinned is not None:
+        fields["p"] = event.pinned
+    return fields
 
 
 def decode_event(raw: bytes) -> Event:
@@ -98,4 +123,10 @@ def decode_event(raw: bytes) -> Event:
         message=decode(data["m"].encode()) if data["m"] else None,
         username=data["u"],
         message_id=uuid.UUID(data["i"]) if data["i"] else None,
+        reactions=tuple(ReactionCount(e, n, False) for e, n in data["rx"])
+        if "rx" in data
+        else None,
+        emoji=data.get("e"),
+        added=data.get("a"),
+        pinned=data.get("p"),
     )

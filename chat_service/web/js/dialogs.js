@@ -182,3 +182,29 @@ export function confirmDialog(question, action = 'Delete') {
     dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true });
   });
 }
+
+/** The open conversation's pinned messages, most recently pinned first, each a link to
+ * the message in its history. */
+export class PinsDialog {
+  constructor() {
+    this.dialog = byId('pins-dialog');
+    keyboard(this.dialog);
+  }
+
+  async open(timeline) {
+    const list = byId('pin-list');
+    byId('pins-error').textContent = '';
+    list.replaceChildren(h('li', { class: 'muted' }, 'Loading…'));
+    this.dialog.showModal();
+    try {
+      const pinned = await timeline.loadPins();
+      list.replaceChildren(...(pinned.length ? pinned.map((m) => h('li', {},
+        h('a', { href: `#/c/${timeline.id}/m/${m.id}`, onclick: () => this.dialog.close() },
+          h('span', { class: 'person' }, m.sender), ': ', m.content ?? 'Attachment')))
+        : [h('li', { class: 'muted' }, 'Nothing is pinned.')]));
+    } catch (error) {
+      list.replaceChildren();
+      byId('pins-error').textContent = describe(error);
+    }
+  }
+}

@@ -5,6 +5,7 @@
 // message only while the reader is at the bottom.
 
 import { byId, fullTime, h, reconcile, shortTime } from './dom.js';
+import { QUICK_EMOJI } from './marks.js';
 
 const NEAR_EDGE_PX = 300;
 const AT_BOTTOM_PX = 60;
@@ -16,6 +17,7 @@ export class HistoryView {
     this.list = byId('messages');
     this.rendered = new Map(); // key -> {el, signature}
     this.editing = null;
+    this.reacting = null; // the message whose quick emoji are shown
     this.highlight = null;
     this.onScroll = () => this.#scrolled();
     this.log.addEventListener('scroll', this.onScroll, { passive: true });
@@ -98,6 +100,8 @@ export class HistoryView {
       const signature = [
         message.content, message.edited_at, message.deleted, pending?.state, pending?.error,
         seenText, this.editing === key, this.highlight === key,
+        JSON.stringify(message.reactions ?? []), message.pinned, this.reacting === key,
+        this.timeline.canPin,
       ].join('\u0000');
       let entry = this.rendered.get(key);
       if (!entry || entry.signature !== signature) {
@@ -123,13 +127,33 @@ export class HistoryView {
     const el = h('article', { class: classes.filter(Boolean).join(' '), 'data-id': m.id ?? '' },
       h('header', {},
         h('span', { class: 'sender' }, own ? 'You' : m.sender),
+        m.pinned && !m.deleted ? h('span', { class: 'pin-mark' }, h('span', { 'aria-hidden': 'true' }, '📌'), ' Pinned') : null,
         pending
           ? h('span', { class: 'time' }, pending.state === 'failed' ? 'Not sent' : 'Sending…')
           : h('a', { class: 'time', href: `#/c/${this.timeline.id}/m/${m.id}`, title: fullTime(m.timestamp) },
             shortTime(m.timestamp))),
       this.editing === m.id ? this.#editor(m) : this.#body(m),
+      pending || m.deleted ? null : this.#reactions(m),
       this.#footer(m, own, pending, seenText));
     return el;
+  }
+
+  /** The summary as toggle buttons (pressed: mine), and the quick emoji when asked for. */
+  #reactions(m) {
+    const shown = (m.reactions ?? []).map((r) => h('button', {
+      type: 'button', class: 'reaction', 'aria-pressed': String(r.me),
+      'aria-label': `${r.emoji} ${r.count}${r.me ? ', you reacted' : ''}`,
+      onclick: () => this.actions.react(m.id, r.emoji, !r.me),
+    }, `${r.emoji} ${r.count}`));
+    const quick = this.reacting === m.id
+      ? QUICK_EMOJI.filter((e) => !(m.reactions ?? []).some((r) => r.emoji === e && r.me))
+        .map((emoji) => h('button', {
+          type: 'button', class: 'reaction quick', 'aria-label': `React with ${emoji}`,
+          onclick: () => this.actions.react(m.id, emoji, true),
+        }, emoji))
+      : [];
+    if (!shown.length && !quick.length) return null;
+    return h('div', { class: 'reactions', role: 'group', 'aria-label': 'Reactions' }, shown, quick);
   }
 
   #body(m) {
@@ -165,6 +189,18 @@ export class HistoryView {
     if (pending?.state === 'failed') {
       parts.push(h('span', { class: 'error' }, pending.error),
         h('button', { type: 'button', class: 'small', onclick: () => this.actions.retry(pending.key) }, 'Retry'));
+    }
+    if (!pending && !m.deleted && m.id) {
+      const open = this.reacting === m.id;
+      parts.push(h('button', {
+        type: 'button', class: 'link', 'aria-expanded': String(open),
+        onclick: () => this.actions.toggleReacting(open ? null : m.id),
+      }, open ? 'Done' : 'React'));
+      if (this.timeline.canPin) {
+        parts.push(h('button', {
+          type: 'button', class: 'link', onclick: () => this.actions.pin(m.id, !m.pinned),
+        }, m.pinned ? 'Unpin' : 'Pin'));
+      }
     }
     if (own && !pending && !m.deleted && this.editing !== m.id) {
       parts.push(

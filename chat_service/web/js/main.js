@@ -202,6 +202,12 @@ const LIVE_HANDLERS = {
     app.list.onUpdate({ ...message, deleted: true, content: null });
     app.timelines.get(message.conversation_id)?.remove(message);
   },
+  'message.reactions': (app, data) => {
+    app.timelines.get(data.conversation_id)?.reacted(data);
+  },
+  'conversation.pins': (app, data) => {
+    app.timelines.get(data.conversation_id)?.pinned(data);
+  },
   'conversation.read': (app, { conversation_id: id, username, message_id: messageId }) => {
     if (username === app.me) app.list.setRead(id);
     else app.timelines.get(id)?.marker(username, messageId);

@@ -4,12 +4,13 @@
 
 import { ApiError, describe } from './api.js';
 import { byId } from './dom.js';
-import { confirmDialog } from './dialogs.js';
+import { confirmDialog, PinsDialog } from './dialogs.js';
 import { HistoryView } from './history-view.js';
 
 // The server tells only the reader's own devices about a read marker today, so while my
 // newest message is unseen the members' markers are fetched again now and then.
 const SEEN_POLL_MS = 10000;
+let pinsDialog = null;
 
 export class Thread {
   constructor(timeline, { me, title, list, members }) {
@@ -21,6 +22,9 @@ export class Thread {
       saveEdit: (id, text) => this.#saveEdit(id, text),
       delete: (id) => this.#delete(id),
       atBottom: () => this.markRead(),
+      toggleReacting: (id) => this.#reacting(id),
+      react: (id, emoji, on) => this.#act(() => timeline.react(id, emoji, on)),
+      pin: (id, on) => this.#act(() => timeline.pin(id, on)),
     });
     this.onChange = (event) => this.#changed(event.detail);
     timeline.addEventListener('change', this.onChange);
@@ -35,6 +39,7 @@ export class Thread {
     byId('members-button').hidden = true;
     byId('members-button').onclick = () => this.members.open(timeline);
     byId('jump-newest').onclick = () => this.#toNewest();
+    byId('pins-button').onclick = () => (pinsDialog ??= new PinsDialog()).open(timeline);
     this.#composer();
   }
 
@@ -137,6 +142,20 @@ export class Thread {
       this.view.scrollToBottom();
       await this.timeline.send(content);
     };
+  }
+
+  #reacting(id) {
+    this.view.reacting = id;
+    this.view.render('update');
+  }
+
+  async #act(call) {
+    try {
+      await call();
+      byId('log-bottom').textContent = '';
+    } catch (error) {
+      byId('log-bottom').textContent = describe(error);
+    }
   }
 
   #editing(id) {

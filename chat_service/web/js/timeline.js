@@ -5,6 +5,7 @@
 
 import { describe, query } from './api.js';
 import { compareIds, isNewer, newClientId } from './ids.js';
+import { afterEvent, toggled, withMe } from './marks.js';
 import { loadOutbox, saveOutbox } from './outbox.js';
 
 const PAGE = 50;
@@ -169,9 +170,47 @@ export class Timeline extends EventTarget {
   }
 
   update(message) {
-    if (!this.byId.has(message.id)) return;
-    this.byId.set(message.id, { ...this.byId.get(message.id), ...message });
+    const known = this.byId.get(message.id);
+    if (!known) return;
+    const merged = { ...known, ...message };
+    if (message.reactions) merged.reactions = withMe(known.reactions, message.reactions);
+    this.byId.set(message.id, merged);
     this.#changed('update');
+  }
+
+  /** A `message.reactions` event. */
+  reacted(data) {
+    const known = this.byId.get(data.message_id);
+    if (known) this.update({ id: known.id, reactions: afterEvent(known.reactions, data, this.me) });
+  }
+
+  /** A `conversation.pins` event. */
+  pinned({ message_id: id, pinned }) {
+    if (this.byId.has(id)) this.update({ id, pinned });
+  }
+
+  // Reactions and pins.
+
+  async react(messageId, emoji, on) {
+    const path = this.#path(`/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`);
+    await (on ? this.api.put(path) : this.api.delete(path));
+    const known = this.byId.get(messageId);
+    if (known) this.update({ id: messageId, reactions: toggled(known.reactions, emoji, on) });
+  }
+
+  async pin(messageId, on) {
+    const path = this.#path(`/pins/${messageId}`);
+    await (on ? this.api.put(path) : this.api.delete(path));
+    this.pinned({ message_id: messageId, pinned: on });
+  }
+
+  /** Who may pin: either member of a direct conversation, an admin of a group. */
+  get canPin() {
+    return this.detail?.type === 'direct' || Boolean(this.isAdmin);
+  }
+
+  async loadPins() {
+    return (await this.api.get(this.#path('/pins'))).messages;
   }
 
   remove(message) {

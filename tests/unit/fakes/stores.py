@@ -155,6 +155,11 @@ class FakeMessages:
             (sender, client_message_id), (conversation_id, message_id)
         )
 
+    async def client_id_claim(
+        self, sender: str, client_message_id: str
+    ) -> tuple[uuid.UUID, uuid.UUID] | None:
+        return self.retry_keys.get((sender, client_message_id))
+
     async def store(
         self,
         message: Message,

@@ -14,12 +14,16 @@ from chat_service.services.access import ConversationAccess
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
+from chat_service.services.marks import MarkEraser
 from chat_service.services.member_cache import MemberCache
 from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
+from chat_service.services.pins import PinService
+from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
 from tests.unit.fakes.bus import FakeEventBus, FakeLimits
+from tests.unit.fakes.marks import FakeMarkChanges, FakeMarks, FakePins, FakeReactions
 from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages, FakeUsers
 from tests.unit.fakes.timelines import FakeTimelineCache, FakeTimelines
 
@@ -38,6 +42,11 @@ class World:
     messages: MessageService
     read_markers: ReadMarkerService
     direct_messages: DirectMessageService
+    reactions: ReactionService
+    pins: PinService
+    reaction_rows: FakeReactions
+    pin_rows: FakePins
+    mark_changes: FakeMarkChanges
 
 
 class _Ids:
@@ -72,6 +81,8 @@ def world(*usernames: str) -> World:
         ids,  # type: ignore[arg-type]
     )
     access = ConversationAccess(conversations, timelines, members)
+    reactions, pins, changes = FakeReactions(), FakePins(), FakeMarkChanges()
+    marks = FakeMarks(reactions, pins)
     return World(
         conversations=conversations,
         history=history,
@@ -79,10 +90,22 @@ def world(*usernames: str) -> World:
         limits=limits,
         membership=MembershipService(users, conversations, access, writer, events, clock_ns),
         inbox=InboxService(conversations, timelines),
-        reading=HistoryService(access, timelines),
-        messages=MessageService(conversations, access, writer, limits, clock_ns),
+        reading=HistoryService(access, timelines, marks),
+        messages=MessageService(
+            conversations,
+            access,
+            writer,
+            limits,
+            clock_ns,
+            marks=MarkEraser(reactions, pins, changes, events),
+        ),
         read_markers=ReadMarkerService(conversations, access, events),
         direct_messages=DirectMessageService(
-            users, timelines, writer, limits, caches.fifo("known_users", 1_000)
+            users, timelines, writer, limits, caches.fifo("known_users", 1_000), marks
         ),
+        reactions=ReactionService(access, reactions, changes, events, clock_ns),
+        pins=PinService(access, pins, marks, changes, events, clock_ns),
+        reaction_rows=reactions,
+        pin_rows=pins,
+        mark_changes=changes,
     )

@@ -1,0 +1,160 @@
+"""The marks of a page of history (reactions and pins), for one viewer, read with at most
+one query per day bucket of the page plus one for the pin set, whatever the page's size,
+and remembered in process (`repos/marks_memory.py`).
+
+A timeline is a conversation (its rows) or one user's direct messages (their copies).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from typing import cast
+
+from chat_service.domain.ids import day_bucket, sort_key
+from chat_service.domain.models import NO_MARKS, Message, MessageMarks, PageMarks
+from chat_service.domain.reactions import MessageReactions, summary
+from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
+from chat_service.repos.marks_memory import PINS, MarksMemory
+from chat_service.repos.pins import PinRepository
+from chat_service.repos.reactions import ReactionRepository
+
+_Ranges = dict[int, tuple[uuid.UUID, uuid.UUID]]  # bucket: (newest, oldest) of the page
+
+
+def timeline_name(timeline: Timeline) -> str:
+    if isinstance(timeline, DirectMessagesTimeline):
+        return DirectMessagesTimeline.name_of(timeline.owner)
+    assert isinstance(timeline, ConversationTimeline)
+    return ConversationTimeline.name_of(timeline.owner)
+
+
+class MarksReader:
+    def __init__(
+        self, reactions: ReactionRepository, pins: PinRepository, memory: MarksMemory
+    ) -> None:
+        self._reactions = reactions
+        self._pins = pins
+        self._memory = memory
+
+    async def page_marks(
+        self,
+        timeline: Timeline,
+        messages: Sequence[Message],
+        viewer: str,
+        newest_first: bool = True,
+    ) -> PageMarks:
+        """The marks of `messages` (one timeline's) as `viewer` sees them. A page served
+        from memory awaits nothing; `newest_first=False` for messages in another order."""
+        marks = PageMarks()
+        if not messages:
+            return marks
+        name, owner, memory = timeline_name(timeline), timeline.owner, self._memory
+        known_pins = cast(frozenset[int] | None, memory.recall(name, PINS, "", ""))
+        reactions: dict[int, MessageReactions] = {}
+        missing: _Ranges = {}
+        ranges = _ranges_newest_first(messages) if newest_first else _ranges(messages)
+        for bucket, (newest, oldest) in ranges.items():
+            remembered = memory.recall(name, bucket, sort_key(oldest), sort_key(newest))
+            if remembered is None:
+                missing[bucket] = (newest, oldest)
+            else:
+                reactions.update(cast(dict[int, MessageReactions], remembered))
+        pinned: frozenset[int]
+        if known_pins is None or missing:
+            pinned, read = await asyncio.gather(
+                self._pinned(name, owner) if known_pins is None else _given(known_pins),
+                self._reactions_of(name, owner, missing),
+            )
+            reactions.update(read)
+        else:
+            pinned = known_pins
+        if not reactions and not pinned:
+            return marks
+        for message in messages:
+            key = message.id.int
+            if message.deleted or (key not in reactions and key not in pinned):
+                continue
+            marks[key] = MessageMarks(summary(reactions.get(key, ()), viewer), key in pinned)
+        return marks
+
+    async def message_marks(self, message: Message, viewer: str | None) -> MessageMarks:
+        """One message's marks, read afresh (for a single message or an event); without a
+        viewer every `me` is False."""
+        if message.deleted:
+            return NO_MARKS
+        reactions, pinned = await asyncio.gather(
+            self._reactions.of_message(message),
+            self._pins.pinned_ids(message.conversation_id),
+        )
+        if not reactions and message.id.int not in pinned:
+            return NO_MARKS
+        return MessageMarks(summary(reactions, viewer), message.id.int in pinned)
+
+    async def _pinned(self, name: str, owner: uuid.UUID | str) -> frozenset[int]:
+        memory = self._memory
+        started = memory.started()
+        found = await self._pins.pinned_ids(owner)
+        memory.keep(name, PINS, started, "", "", found)
+        return found
+
+    async def _reactions_of(
+        self, name: str, owner: uuid.UUID | str, ranges: _Ranges
+    ) -> dict[int, MessageReactions]:
+        """One query per bucket (all at once)."""
+        reactions: dict[int, MessageReactions] = {}
+        if not ranges:
+            return reactions
+        found = await asyncio.gather(
+            *(
+                self._reactions_in(name, owner, bucket, oldest, newest)
+                for bucket, (newest, oldest) in ranges.items()
+            )
+        )
+        for one_bucket in found:
+            reactions.update(one_bucket)
+        return reactions
+
+    async def _reactions_in(
+        self, name: str, owner: uuid.UUID | str, bucket: int, oldest: uuid.UUID, newest: uuid.UUID
+    ) -> dict[int, MessageReactions]:
+        memory = self._memory
+        low, high = sort_key(oldest), sort_key(newest)
+        started = memory.started()
+        found = await self._reactions.in_range(owner, bucket, oldest, newest)
+        memory.keep(name, bucket, started, low, high, found)
+        return found
+
+
+async def _given(pinned: frozenset[int]) -> frozenset[int]:
+    return pinned
+
+
+def _ranges_newest_first(messages: Sequence[Message]) -> _Ranges:
+    """Each bucket's newest and oldest message of a page in timeline order: a page within
+    one bucket (the usual case) costs two bucket computations, not one per message."""
+    first, last = messages[0].id, messages[-1].id
+    top, bottom = day_bucket(first), day_bucket(last)
+    if top == bottom:
+        return {top: (first, last)}
+    ranges: _Ranges = {}
+    for message in messages:  # the first seen of a bucket is its newest, the last its oldest
+        bucket = day_bucket(message.id)
+        newest, _ = ranges.get(bucket, (message.id, message.id))
+        ranges[bucket] = (newest, message.id)
+    return ranges
+
+
+def _ranges(messages: Sequence[Message]) -> _Ranges:
+    """Each bucket's newest and oldest message, the messages in any order."""
+    ranges: _Ranges = {}
+    for message in messages:
+        bucket = day_bucket(message.id)
+        newest, oldest = ranges.get(bucket, (message.id, message.id))
+        if sort_key(message.id) > sort_key(newest):
+            newest = message.id
+        elif sort_key(message.id) < sort_key(oldest):
+            oldest = message.id
+        ranges[bucket] = (newest, oldest)
+    return ranges

@@ -1,0 +1,35 @@
+"""Events over the bus: the reaction and pin fields survive the trip, and an event this
+process cannot read (another version's type) is skipped, not the end of its delivery."""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+
+from chat_service.domain.events import Event, EventType
+from chat_service.domain.ids import TimeUuidFactory
+from chat_service.domain.models import ReactionCount
+from chat_service.repos.cache.events import _decoded, decode_event, encode_event
+
+ROOM = uuid.uuid4()
+
+
+def test_reaction_and_pin_events_round_trip() -> None:
+    message_id = TimeUuidFactory().new()
+    reacted = Event(
+        EventType.REACTIONS, ("ann", "bob"), ROOM, username="bob", message_id=message_id,
+        reactions=(ReactionCount("👍", 2, False),), emoji="👍", added=True,
+    )  # fmt: skip
+    pinned = Event(EventType.PINS, ("ann",), ROOM, message_id=message_id, pinned=False)
+    plain = Event(EventType.READ, ("ann",), ROOM, username="ann", message_id=message_id)
+    for event in (reacted, pinned, plain):
+        assert decode_event(encode_event(event)) == event
+
+
+def test_an_event_of_an_unknown_type_or_shape_is_skipped() -> None:
+    newer = orjson.loads(encode_event(Event(EventType.READ, ("ann",), ROOM, username="ann")))
+    newer["t"] = "conversation.typing"
+    assert _decoded(orjson.dumps(newer)) is None
+    assert _decoded(b"not json") is None
+    assert _decoded(b'{"t": "message.created"}') is None

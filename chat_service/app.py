@@ -42,12 +42,14 @@ from chat_service.services.access import ConversationAccess
 from chat_service.services.accounts import AccountService
 from chat_service.services.container import Services
 from chat_service.services.direct_messages import DirectMessageService
+from chat_service.services.edit_history import EditHistoryService
 from chat_service.services.health import HealthService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.limits import Limits, LimitSettings
 from chat_service.services.member_cache import MemberCache
 from chat_service.services.members import MembershipService
+from chat_service.services.mentions import MentionService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
@@ -149,8 +151,12 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 ),
                 inbox=InboxService(conversations, timelines),
                 history=HistoryService(access, timelines),
-                messages=MessageService(conversations, access, writer, limits, clock_ns=now_ns),
+                messages=MessageService(
+                    conversations, access, writer, limits, clock_ns=now_ns, timelines=timelines
+                ),
                 read_markers=ReadMarkerService(conversations, access, bus),
+                edit_history=EditHistoryService(access, messages.versions),
+                mentions=MentionService(messages.mentions, conversations, timelines),
             )
             yield
         finally:

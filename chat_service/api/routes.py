@@ -70,6 +70,8 @@ def setup_routes(app: web.Application) -> None:
     add("PATCH", message, conv.edit_message)
     add("DELETE", message, conv.delete_message)
     add("POST", f"{one}/read", conv.mark_read)
+    add("GET", f"{message}/history", conv.message_history)
+    add("GET", f"{API}/users/me/mentions", direct_messages.mentions)
 
     client = WebClient.load()  # the web client: `/`, and its assets by version
     add("GET", "/", client.page, PUBLIC)

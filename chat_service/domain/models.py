@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +45,48 @@ class Message:
     attachment: Attachment | None = None
     edited_at_ns: int | None = None
     deleted: bool = False
+    # Replies and mentions (issue #18). `reply_to_id` is what is stored; `reply_to` is the
+    # quoted message as it is now, resolved when the message is read (`repos/quotes.py`).
+    reply_to_id: uuid.UUID | None = None
+    reply_to: Quote | None = None
+    mentions: tuple[str, ...] = ()
+
+
+QUOTE_CONTENT_MAX = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The message a reply quotes, as it is now: its first 200 characters, none once deleted."""
+
+    id: uuid.UUID
+    sender: str
+    content: str | None
+    deleted: bool
+
+    @classmethod
+    def make(cls, id: uuid.UUID, sender: str, content: str | None, deleted: bool) -> Quote:
+        shown = None if deleted or content is None else content[:QUOTE_CONTENT_MAX]
+        return cls(id, sender, shown, deleted)
+
+    @classmethod
+    def of(cls, message: Message) -> Quote:
+        return cls.make(message.id, message.sender, message.content, message.deleted)
+
+
+class Unread(NamedTuple):
+    """A conversation's unread messages for one reader, and how many of them mention them."""
+
+    messages: int
+    mentions: int
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """One text a message has had, and since when (its send time for the first)."""
+
+    content: str
+    edited_at_ns: int
 
 
 class SharedMessages(list[Message]):
@@ -119,3 +161,4 @@ class ConversationSummary:
     last_message: Message | None
     unread_count: int
     updated_at_ns: int
+    mention_count: int = 0  # unread messages that mention the caller

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from chat_service.services.accounts import AccountService
 from chat_service.services.direct_messages import DirectMessageService
+from chat_service.services.edit_history import EditHistoryService
 from chat_service.services.health import HealthService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.members import MembershipService
+from chat_service.services.mentions import MentionService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.read_markers import ReadMarkerService
 
@@ -24,3 +26,5 @@ class Services:
     history: HistoryService  # a conversation's pages and single messages
     messages: MessageService  # post, edit, delete in a conversation
     read_markers: ReadMarkerService
+    edit_history: EditHistoryService  # the earlier texts of a message
+    mentions: MentionService  # the messages that mention the caller

@@ -13,6 +13,7 @@ from chat_service.domain.models import (
     Member,
     Message,
     Role,
+    Unread,
     User,
     UserConversation,
     UserCredentials,
@@ -81,7 +82,7 @@ class TimelineReader(Protocol):
         newest: uuid.UUID,
         reader: str,
         cap: int,
-    ) -> int: ...
+    ) -> Unread: ...
 
 
 class MessagePoster(Protocol):
@@ -89,7 +90,12 @@ class MessagePoster(Protocol):
 
     async def post(self, target: Target, draft: Draft) -> Message: ...
     async def edit(
-        self, message: Message, content: str, edited_at_ns: int, audience: Sequence[str]
+        self,
+        message: Message,
+        content: str,
+        edited_at_ns: int,
+        audience: Sequence[str],
+        mentions: tuple[str, ...] = (),
     ) -> Message | None: ...
     async def delete(self, message: Message, audience: Sequence[str]) -> Message: ...
 

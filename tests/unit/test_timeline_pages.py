@@ -157,7 +157,7 @@ async def test_unread_counts_cost_nothing_when_the_marker_is_at_the_last_message
     pages, _, store, _ = _setup(messages)
     timeline = ConversationTimeline(ROOM)
     newest = messages[-1].id
-    assert await pages.count_unread(timeline, newest, newest, "ann", 1000) == 0
+    assert await pages.count_unread(timeline, newest, newest, "ann", 1000) == (0, 0)
     assert store.reads["count_unread"] == 0
-    assert await pages.count_unread(timeline, messages[5].id, newest, "ann", 1000) == 2
-    assert await pages.count_unread(timeline, None, newest, "ann", 3) == 3
+    assert (await pages.count_unread(timeline, messages[5].id, newest, "ann", 1000)).messages == 2
+    assert (await pages.count_unread(timeline, None, newest, "ann", 3)).messages == 3

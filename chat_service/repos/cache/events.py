@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
 
 import orjson
 import structlog
@@ -20,6 +22,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_service.domain.events import Event, EventType
+from chat_service.domain.models import Message, Quote
 from chat_service.repos.cache.timelines import decode, encode
 
 log = structlog.get_logger(__name__)
@@ -85,8 +88,22 @@ def encode_event(event: Event) -> bytes:
             "m": encode(event.message).decode() if event.message else None,
             "u": event.username,
             "i": str(event.message_id) if event.message_id else None,
+            "q": _encode_quote(event.message.reply_to) if event.message else None,
         }
     )
+
+
+def _encode_quote(quote: Quote | None) -> list[object] | None:
+    """A reply's quote travels with its event (the cache keeps only the quoted id)."""
+    return [str(quote.id), quote.sender, quote.content, quote.deleted] if quote else None
+
+
+def _decode_message(raw: str, quote: list[Any] | None) -> Message:
+    message = decode(raw.encode())
+    if not quote:
+        return message
+    quote_id, sender, content, deleted = quote
+    return replace(message, reply_to=Quote(uuid.UUID(quote_id), sender, content, deleted))
 
 
 def decode_event(raw: bytes) -> Event:
@@ -95,7 +112,7 @@ def decode_event(raw: bytes) -> Event:
         type=EventType(data["t"]),
         recipients=tuple(data["r"]),
         conversation_id=uuid.UUID(data["c"]),
-        message=decode(data["m"].encode()) if data["m"] else None,
+        message=_decode_message(data["m"], data.get("q")) if data["m"] else None,
         username=data["u"],
         message_id=uuid.UUID(data["i"]) if data["i"] else None,
     )

@@ -177,18 +177,25 @@ class FakeMessages:
         return self._history.get(conversation_id, message_id)
 
     async def edit(
-        self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
+        self,
+        message: Message,
+        user_copies: Sequence[str],
+        content: str,
+        edited_at_ns: int,
+        mentions: Sequence[str] = (),
     ) -> bool:
         stored = self._history.get(message.conversation_id, message.id)
         if stored is None or stored.deleted:
             return False
-        edited = replace(stored, content=content, edited_at_ns=edited_at_ns)
+        edited = replace(
+            stored, content=content, edited_at_ns=edited_at_ns, mentions=tuple(mentions)
+        )
         for timeline in _copies(message, user_copies):
             self._history.add(timeline, edited)
         return True
 
     async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None:
-        deleted = replace(message, content=None, attachment=None, deleted=True)
+        deleted = replace(message, content=None, attachment=None, deleted=True, mentions=())
         for timeline in _copies(message, user_copies):
             self._history.add(timeline, deleted)
 

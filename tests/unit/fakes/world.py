@@ -80,7 +80,7 @@ def world(*usernames: str) -> World:
         membership=MembershipService(users, conversations, access, writer, events, clock_ns),
         inbox=InboxService(conversations, timelines),
         reading=HistoryService(access, timelines),
-        messages=MessageService(conversations, access, writer, limits, clock_ns),
+        messages=MessageService(conversations, access, writer, limits, clock_ns, timelines),
         read_markers=ReadMarkerService(conversations, access, events),
         direct_messages=DirectMessageService(
             users, timelines, writer, limits, caches.fifo("known_users", 1_000)

@@ -12,10 +12,12 @@ from chat_service.infra.caches import CacheRegistry
 from chat_service.repos.cache.events import BusUp
 from chat_service.services.access import ConversationAccess
 from chat_service.services.direct_messages import DirectMessageService
+from chat_service.services.edit_history import EditHistoryService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.member_cache import MemberCache
 from chat_service.services.members import MembershipService
+from chat_service.services.mentions import MentionService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.read_markers import ReadMarkerService
@@ -38,6 +40,8 @@ class World:
     messages: MessageService
     read_markers: ReadMarkerService
     direct_messages: DirectMessageService
+    edit_history: EditHistoryService
+    mentions: MentionService
 
 
 class _Ids:
@@ -64,8 +68,9 @@ def world(*usernames: str) -> World:
     members = MemberCache(caches.fifo("members", 100_000), ttl_s=10, clock=lambda: 0.0)
     members.hear(BusUp())
     ids = _Ids(TimeUuidFactory(), clock_ns)
+    stored = FakeMessages(history, conversations)
     writer = MessageWriter(
-        FakeMessages(history, conversations),
+        stored,
         conversations,
         FakeTimelineCache(),  # type: ignore[arg-type]
         events,
@@ -85,4 +90,6 @@ def world(*usernames: str) -> World:
         direct_messages=DirectMessageService(
             users, timelines, writer, limits, caches.fifo("known_users", 1_000)
         ),
+        edit_history=EditHistoryService(access, stored.versions),
+        mentions=MentionService(stored.mentions, conversations, timelines),
     )

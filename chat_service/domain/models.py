@@ -92,13 +92,16 @@ class Version:
 class SharedMessages(list[Message]):
     """A page of messages handed to every reader of the same unchanged cached page: never
     mutate it. `memo` is where a reader may keep what it derives from exactly these
-    messages (the API keeps their JSON), valid for as long as the list lives."""
+    messages (the API keeps their JSON), valid for as long as the list lives; `quoted` the
+    same page with the quotes of its replies when the page itself holds every quoted message
+    (`repos/quotes.py`)."""
 
-    __slots__ = ("memo",)
+    __slots__ = ("memo", "quoted")
 
     def __init__(self, messages: Iterable[Message] = ()) -> None:
         super().__init__(messages)
         self.memo: Any = None
+        self.quoted: SharedMessages | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,8 @@ edit or a delete of a quoted message shows in every reply at once and its text s
 own row only (see docs/data-model.md, "Replies").
 
 A page costs nothing more unless it holds replies; their quoted messages are taken from the
-page itself when there, and the rest are read in one query of the page's own history.
+page itself when there, and the rest are read in one query of the page's own history. A
+cached page that holds all its quoted messages is resolved once, for all its readers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Collection
 from dataclasses import replace
 from typing import Protocol
 
-from chat_service.domain.models import Message, Quote
+from chat_service.domain.models import Message, Quote, SharedMessages
 
 
 class QuoteSource(Protocol):
@@ -24,6 +25,9 @@ class QuoteSource(Protocol):
 
 async def with_quotes(source: QuoteSource, owner: object, messages: list[Message]) -> list[Message]:
     """`messages` with `reply_to` set on every reply; the same list when none is a reply."""
+    shared = messages if isinstance(messages, SharedMessages) else None
+    if shared is not None and shared.quoted is not None:
+        return shared.quoted
     wanted = {m.reply_to_id for m in messages if m.reply_to_id is not None and not m.deleted}
     if not wanted:
         return messages
@@ -32,9 +36,13 @@ async def with_quotes(source: QuoteSource, owner: object, messages: list[Message
     missing = wanted - quotes.keys()
     if missing:
         quotes.update((quote.id, quote) for quote in await source.quoted(owner, missing))
-    return [
+    quoting = [
         replace(m, reply_to=quotes.get(m.reply_to_id))
         if m.reply_to_id is not None and not m.deleted
         else m
         for m in messages
     ]
+    if shared is None or missing:  # a quote read from the store may change at any time
+        return quoting
+    shared.quoted = SharedMessages(quoting)
+    return shared.quoted

@@ -179,3 +179,15 @@ async def test_replies_are_quoted_from_the_page_or_by_one_read() -> None:
     assert store.reads["quoted"] == 1  # only `far` is not on the page, read once
     first_two = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 2)
     assert first_two.messages[0].reply_to == quotes[0] and store.reads["quoted"] == 1
+
+
+async def test_a_cached_page_quoting_only_itself_is_resolved_once() -> None:
+    messages = _history(10)
+    messages[9] = replace(messages[9], reply_to_id=messages[8].id)
+    pages, _, store, _ = _setup(messages)
+    first = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 5)
+    again = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 5)
+    assert first.messages[0].reply_to is not None
+    assert first.messages[0].reply_to.content == "m8"
+    assert type(again.messages).__name__ == "SharedMessages"
+    assert store.reads["quoted"] == 0

@@ -6,6 +6,7 @@
 import { describe, query } from './api.js';
 import { compareIds, isNewer, newClientId } from './ids.js';
 import { loadOutbox, saveOutbox } from './outbox.js';
+import { quoteOf } from './replies.js';
 
 const PAGE = 50;
 const CATCH_UP_PAGE = 100;
@@ -170,8 +171,17 @@ export class Timeline extends EventTarget {
 
   update(message) {
     if (!this.byId.has(message.id)) return;
-    this.byId.set(message.id, { ...this.byId.get(message.id), ...message });
+    const merged = { ...this.byId.get(message.id), ...message };
+    this.byId.set(message.id, merged);
+    this.#requote(merged);
     this.#changed('update');
+  }
+
+  /** The replies to `message` show it as it is now (edited, or deleted). */
+  #requote(message) {
+    for (const [id, reply] of this.byId) {
+      if (reply.reply_to?.id === message.id) this.byId.set(id, { ...reply, reply_to: quoteOf(message) });
+    }
   }
 
   remove(message) {
@@ -180,8 +190,9 @@ export class Timeline extends EventTarget {
 
   // Sending.
 
-  send(content) {
-    const item = { key: `pending-${newClientId()}`, client_message_id: newClientId(), content };
+  /** `replyTo`: the quote of the message this one replies to, or null. */
+  send(content, replyTo = null) {
+    const item = { key: `pending-${newClientId()}`, client_message_id: newClientId(), content, reply_to: replyTo };
     this.pending.push(item);
     this.#savePending();
     return this.#enqueue(item);
@@ -204,6 +215,7 @@ export class Timeline extends EventTarget {
 
   async #deliver(item) {
     const body = { content: item.content, client_message_id: item.client_message_id };
+    if (item.reply_to) body.reply_to = item.reply_to.id;
     try {
       const message = this.id
         ? await this.api.post(this.#path('/messages'), body)

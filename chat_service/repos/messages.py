@@ -28,6 +28,7 @@ from chat_service.infra.caches import NamedCache
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.mentions import MentionRepository
+from chat_service.repos.quotes import with_quotes
 from chat_service.repos.timelines import (
     CONVERSATION_TABLES,
     USER_TABLES,
@@ -148,7 +149,12 @@ class MessageRepository:
         await self._count(counters, message.id)
 
     async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
-        return await self.conversations.get(conversation_id, message_id)
+        """The message (a reply with its quote, as a retried send answers it), or None."""
+        found = await self.conversations.get(conversation_id, message_id)
+        if found is None or found.reply_to_id is None:
+            return found
+        [quoting] = await with_quotes(self.conversations, conversation_id, [found])
+        return quoting
 
     async def edit(
         self,

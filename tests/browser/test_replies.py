@@ -54,7 +54,9 @@ async def test_reply_mention_edit_history_and_deleted_quote(
     await expect(dialog).to_be_hidden()
 
     # Deleted: the reply keeps its place and says what it quoted is gone.
-    await alice.message("Dinner instead?").first.get_by_role("button", name="Delete message").click()
+    await (
+        alice.message("Dinner instead?").first.get_by_role("button", name="Delete message").click()
+    )
     await alice.page.get_by_role("dialog").get_by_role("button", name="Delete").click()
     for person in (alice, bob):
         quote = person.message("Sure, noon works").locator(".quote")

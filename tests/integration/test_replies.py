@@ -131,3 +131,14 @@ async def test_events_carry_the_quote(client: TestClient) -> None:
         assert updated["type"] == "message.updated"
         assert updated["data"]["reply_to"]["id"] == quoted["id"]
     assert quoted["mentions"] == [bob]
+
+
+async def test_a_retried_reply_answers_with_its_quote(client: TestClient) -> None:
+    _, ann_h = await new_user(client)
+    group = await create_group(client, ann_h, [])
+    quoted = await post(client, ann_h, group["id"], "the question")
+    body = {"reply_to": quoted["id"], "client_message_id": "retry-1"}
+    first = await post(client, ann_h, group["id"], "the answer", **body)
+    again = await post(client, ann_h, group["id"], "the answer", **body)
+    assert again["id"] == first["id"]
+    assert again["reply_to"] == first["reply_to"] and first["reply_to"]["content"] == "the question"

@@ -4,9 +4,11 @@ from dataclasses import replace
 import orjson
 
 from chat_service.api import render
+from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
-from chat_service.domain.models import Message, SharedMessages
+from chat_service.domain.models import Message, Quote, SharedMessages
 from chat_service.infra.caches import CacheRegistry
+from chat_service.repos.cache.events import decode_event, encode_event
 
 IDS = TimeUuidFactory()
 
@@ -72,3 +74,25 @@ def test_a_shared_page_keeps_its_array_and_a_new_page_gets_its_own() -> None:
 
     assert again is first
     assert orjson.loads(orjson.dumps(refreshed))[0]["content"] == "after"
+
+
+def test_a_reply_is_rendered_afresh_when_its_quote_changes() -> None:
+    memo = _renderer()
+    quoted = _message("the question")
+    reply = replace(_message("yes"), reply_to_id=quoted.id, reply_to=Quote.of(quoted))
+    assert _page(memo, [reply])[0]["reply_to"] == {
+        "id": str(quoted.id), "sender": "ann", "content": "the question", "deleted": False,
+    }  # fmt: skip
+    gone = replace(reply, reply_to=Quote.of(replace(quoted, content=None, deleted=True)))
+    assert _page(memo, [gone])[0]["reply_to"]["content"] is None
+    assert _page(memo, [gone])[0]["reply_to"]["deleted"] is True
+    assert _page(memo, [replace(gone, deleted=True)])[0]["reply_to"] is None
+
+
+def test_events_carry_the_quote_across_the_bus() -> None:
+    quoted = _message("q" * 300)
+    reply = replace(_message("yes @bob"), reply_to_id=quoted.id, reply_to=Quote.of(quoted),
+                    mentions=("bob",))  # fmt: skip
+    event = Event(EventType.MESSAGE_CREATED, ("ann", "bob"), reply.conversation_id, message=reply)
+    heard = decode_event(encode_event(event))
+    assert heard.message == reply and heard.message.reply_to.content == "q" * 200

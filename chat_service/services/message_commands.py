@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 
 from chat_service.domain.clock import to_millis
 from chat_service.domain.errors import Conflict, Forbidden, NotFound
@@ -63,11 +62,15 @@ class MessageService:
             raise NotFound("The conversation does not exist.")
         quote = await quote_of(self._timelines, conversation_id, reply_to)
         await self._limits.take_send(caller)
-        draft = Draft(caller, content, attachment, client_message_id)
-        return await self._writer.post(
-            target(conversation, members, caller),
-            replace(draft, reply_to=quote, mentions=mentioned(content, members)),
+        draft = Draft(
+            caller,
+            content,
+            attachment,
+            client_message_id,
+            reply_to=quote,
+            mentions=mentioned(content, members),
         )
+        return await self._writer.post(target(conversation, members, caller), draft)
 
     async def edit(
         self, caller: str, conversation_id: uuid.UUID, message_id: uuid.UUID, content: str

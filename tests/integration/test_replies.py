@@ -115,10 +115,12 @@ async def test_events_carry_the_quote(client: TestClient) -> None:
     quoted = await post(client, ann_h, group["id"], f"hello @{bob}")
     token = bob_h["Authorization"].removeprefix("Bearer ")
     async with client.ws_connect(f"/ws?token={token}") as ws:
+        await ws.send_json({"type": "ping"})  # answered once the hub holds the connection
+        assert (await ws.receive_json(timeout=30))["type"] == "pong"
         reply = await post(client, ann_h, group["id"], "again", reply_to=quoted["id"])
-        created = await ws.receive_json(timeout=10)
+        created = await ws.receive_json(timeout=30)
         while created["type"] != "message.created":
-            created = await ws.receive_json(timeout=10)
+            created = await ws.receive_json(timeout=30)
         assert created["data"]["id"] == reply["id"]
         assert created["data"]["reply_to"]["content"] == f"hello @{bob}"
         edited = await client.patch(
@@ -127,7 +129,7 @@ async def test_events_carry_the_quote(client: TestClient) -> None:
             headers=ann_h,
         )
         assert edited.status == 200
-        updated = await ws.receive_json(timeout=10)
+        updated = await ws.receive_json(timeout=30)
         assert updated["type"] == "message.updated"
         assert updated["data"]["reply_to"]["id"] == quoted["id"]
     assert quoted["mentions"] == [bob]

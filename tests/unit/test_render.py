@@ -8,7 +8,7 @@ from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Message, Quote, SharedMessages
 from chat_service.infra.caches import CacheRegistry
-from chat_service.repos.cache.events import decode_event, encode_event
+from chat_service.repos.cache.events import decode_event, decode_known, encode_event
 
 IDS = TimeUuidFactory()
 
@@ -96,3 +96,10 @@ def test_events_carry_the_quote_across_the_bus() -> None:
     event = Event(EventType.MESSAGE_CREATED, ("ann", "bob"), reply.conversation_id, message=reply)
     heard = decode_event(encode_event(event))
     assert heard.message == reply and heard.message.reply_to.content == "q" * 200
+
+
+def test_an_event_this_version_cannot_read_is_skipped() -> None:
+    unknown = orjson.dumps({"t": "message.reactions", "r": ["ann"], "c": str(uuid.uuid4())})
+    assert decode_known(unknown) is None and decode_known(b"not json") is None
+    event = Event(EventType.READ, ("ann",), uuid.uuid4(), username="ann", message_id=IDS.new())
+    assert decode_known(encode_event(event)) == event

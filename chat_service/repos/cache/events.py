@@ -62,8 +62,8 @@ class EventBus:
                 yield BusUp()
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
-                    if message is not None:
-                        yield decode_event(message["data"])
+                    if message is not None and (event := decode_known(message["data"])):
+                        yield event
             except (RedisError, OSError) as exc:
                 if not down:
                     down = True
@@ -104,6 +104,16 @@ def _decode_message(raw: str, quote: list[Any] | None) -> Message:
         return message
     quote_id, sender, content, deleted = quote
     return replace(message, reply_to=Quote(uuid.UUID(quote_id), sender, content, deleted))
+
+
+def decode_known(raw: bytes) -> Event | None:
+    """The event, or None for one this version cannot read (a newer process's event type
+    during a rolling deploy, say): skipped, so that it cannot stop live delivery here."""
+    try:
+        return decode_event(raw)
+    except (orjson.JSONDecodeError, KeyError, ValueError, TypeError) as exc:
+        log.warning("events.undecodable", error=str(exc))
+        return None
 
 
 def decode_event(raw: bytes) -> Event:

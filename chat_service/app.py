@@ -53,6 +53,7 @@ from chat_service.services.account_email import AccountEmailService, EmailTokenT
 from chat_service.services.accounts import AccountService
 from chat_service.services.container import Services
 from chat_service.services.direct_messages import DirectMessageService
+from chat_service.services.edit_history import EditHistoryService
 from chat_service.services.health import HealthService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
@@ -61,6 +62,7 @@ from chat_service.services.mail_delivery import DeliverySettings, MailDelivery
 from chat_service.services.marks import MarkedEvents, MarkEraser
 from chat_service.services.member_cache import MemberCache
 from chat_service.services.members import MembershipService
+from chat_service.services.mentions import MentionService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
@@ -221,12 +223,15 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     writer,
                     limits,
                     clock_ns=now_ns,
+                    timelines=timelines,
                     marks=MarkEraser(reactions, pins, marks_memory, events),
                 ),
                 read_markers=ReadMarkerService(conversations, access, bus),
                 account_email=account_email,
                 reactions=ReactionService(access, reactions, marks_memory, events, clock_ns=now_ns),
                 pins=PinService(access, pins, marks, marks_memory, events, clock_ns=now_ns),
+                edit_history=EditHistoryService(access, messages.versions),
+                mentions=MentionService(messages.mentions, conversations, timelines),
             )
             yield
         finally:

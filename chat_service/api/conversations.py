@@ -116,6 +116,7 @@ async def post_message(request: web.Request, body: PostMessageRequest) -> web.Re
         body.content,
         body.client_message_id,
         attachment,
+        reply_to=body.reply_to,
     )
     return json_response(render.message(message), status=201)
 
@@ -144,3 +145,11 @@ async def mark_read(request: web.Request, body: MarkReadRequest) -> web.Response
         _me(request), body.conversation_id, body.message_id
     )
     return web.Response(status=204)
+
+
+@takes(MessageRef)
+async def message_history(request: web.Request, ref: MessageRef) -> web.Response:
+    versions = await request.app[SERVICES].edit_history.history(
+        _me(request), ref.conversation_id, ref.message_id
+    )
+    return json_response(render.versions(versions))

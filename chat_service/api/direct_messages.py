@@ -1,4 +1,5 @@
-"""`/messages/send` and `/messages`: the reference service's direct-message endpoints."""
+"""`/messages/send` and `/messages` (the reference service's direct-message endpoints), and
+`/users/me/mentions`."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ from chat_service.api import render
 from chat_service.api.context import CALLER, RENDERER, SERVICES
 from chat_service.api.inputs import takes
 from chat_service.api.json import json_response
-from chat_service.api.schemas.messages import DirectHistoryQuery, SendDirectMessageRequest
+from chat_service.api.schemas.messages import (
+    DirectHistoryQuery,
+    MentionsQuery,
+    SendDirectMessageRequest,
+)
 
 
 @takes(SendDirectMessageRequest)
 async def send(request: web.Request, body: SendDirectMessageRequest) -> web.Response:
     message = await request.app[SERVICES].direct_messages.send(
-        request[CALLER].username, body.recipient, body.content, body.client_message_id
+        request[CALLER].username,
+        body.recipient,
+        body.content,
+        body.client_message_id,
+        reply_to=body.reply_to,
     )
     return json_response(render.message(message), status=201)
 
@@ -35,5 +44,18 @@ async def history(request: web.Request, query: DirectHistoryQuery) -> web.Respon
                 "totalPages": -(-result.total // page_size),
                 "nextCursor": str(result.next_cursor) if result.next_cursor else None,
             },
+        }
+    )
+
+
+@takes(MentionsQuery)
+async def mentions(request: web.Request, query: MentionsQuery) -> web.Response:
+    page = await request.app[SERVICES].mentions.mentions(
+        request[CALLER].username, query.before, query.limit
+    )
+    return json_response(
+        {
+            "messages": request.app[RENDERER].messages_json(page.messages),
+            "next_cursor": str(page.next_cursor) if page.next_cursor else None,
         }
     )

@@ -17,11 +17,15 @@ from chat_service.domain.models import (
     Message,
     MessageMarks,
     PageMarks,
+    Quote,
     ReactionCount,
     SharedMessages,
     TokenPair,
     User,
+    Version,
 )
+
+RenderKey = tuple[int, int | None, bool, Quote | None]
 
 
 def user(value: User) -> dict[str, Any]:
@@ -73,6 +77,30 @@ def message(value: Message, marks: MessageMarks = NO_MARKS) -> dict[str, Any]:
         "deleted": value.deleted,
         "reactions": [{"emoji": r.emoji, "count": r.count, "me": r.me} for r in marks.reactions],
         "pinned": marks.pinned,
+        **_reply_and_mentions(value),
+    }
+
+
+def _reply_and_mentions(value: Message) -> dict[str, Any]:
+    """Issue #18: the quoted message as it is now, and who the text mentions (neither for a
+    deleted message)."""
+    quote = None if value.deleted else value.reply_to
+    return {
+        "reply_to": {
+            "id": str(quote.id),
+            "sender": quote.sender,
+            "content": quote.content,
+            "deleted": quote.deleted,
+        }
+        if quote is not None
+        else None,
+        "mentions": [] if value.deleted else list(value.mentions),
+    }
+
+
+def versions(values: Sequence[Version]) -> dict[str, Any]:
+    return {
+        "versions": [{"content": v.content, "edited_at": format_ns(v.edited_at_ns)} for v in values]
     }
 
 
@@ -84,23 +112,24 @@ def reaction_counts(reactions: Sequence[ReactionCount]) -> list[dict[str, Any]]:
 class RenderedMessages(Protocol):
     """A bounded mapping (`infra.caches.CacheRegistry.fifo`), made by `app.py`."""
 
-    def get(self, key: tuple[int, int | None, bool]) -> orjson.Fragment | None: ...
+    def get(self, key: RenderKey) -> orjson.Fragment | None: ...
 
-    def __setitem__(self, key: tuple[int, int | None, bool], value: orjson.Fragment) -> None: ...
+    def __setitem__(self, key: RenderKey, value: orjson.Fragment) -> None: ...
 
 
 class MessageRenderer:
     """Messages rendered to JSON once per app, for pages that many readers fetch.
 
-    A message's rendering is fixed by its id, its edit time and whether it is deleted (the
-    rest never changes once stored), so those are the key.
+    A message's rendering is fixed by its id, its edit time, whether it is deleted and the
+    quote of a reply (the rest never changes once stored), so those are the key.
     """
 
     def __init__(self, rendered: RenderedMessages) -> None:
         self._rendered = rendered
 
     def message_json(self, value: Message) -> orjson.Fragment:
-        key = (value.id.int, value.edited_at_ns, value.deleted)  # UUID's own hash is Python
+        # UUID's own hash is Python; a quote is hashed only for replies.
+        key = (value.id.int, value.edited_at_ns, value.deleted, value.reply_to)
         fragment = self._rendered.get(key)
         if fragment is None:
             fragment = orjson.Fragment(orjson.dumps(message(value)))
@@ -165,5 +194,6 @@ def summary(value: ConversationSummary) -> dict[str, Any]:
         "peer": value.peer,
         "last_message": message(value.last_message) if value.last_message else None,
         "unread_count": value.unread_count,
+        "mention_count": value.mention_count,
         "updated_at": format_ns(value.updated_at_ns),
     }

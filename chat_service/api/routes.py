@@ -83,6 +83,8 @@ def setup_routes(app: web.Application) -> None:
     collection("GET", f"{one}/pins", marks.pins)
     add("PUT", f"{one}/pins/{{message_id}}", marks.pin)
     add("DELETE", f"{one}/pins/{{message_id}}", marks.unpin)
+    add("GET", f"{message}/history", conv.message_history)
+    add("GET", f"{API}/users/me/mentions", direct_messages.mentions)
 
     client = WebClient.load()  # the web client: `/`, and its assets by version
     add("GET", "/", client.page, PUBLIC)

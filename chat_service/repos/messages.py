@@ -20,17 +20,21 @@ from typing import Any
 import structlog
 from cassandra.query import BatchStatement, BatchType
 
+from chat_service.domain.clock import to_millis
 from chat_service.domain.errors import StoreUnavailable
-from chat_service.domain.ids import day_bucket
-from chat_service.domain.models import Message
+from chat_service.domain.ids import day_bucket, epoch_ns
+from chat_service.domain.models import Message, Version
 from chat_service.infra.caches import NamedCache
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.repos.conversations import ConversationRepository
+from chat_service.repos.mentions import MentionRepository
+from chat_service.repos.quotes import with_quotes
 from chat_service.repos.timelines import (
     CONVERSATION_TABLES,
     USER_TABLES,
     TimelineStore,
 )
+from chat_service.repos.versions import VersionRepository
 
 log = structlog.get_logger(__name__)
 
@@ -45,8 +49,12 @@ class MessageRepository:
         rows: ConversationRepository,
         known_buckets: NamedCache[tuple[object, int], bool],
         known_direct: NamedCache[int, bool],
+        versions: VersionRepository,
+        mentions: MentionRepository,
     ) -> None:
         self._db = db
+        self.versions = versions  # earlier texts: kept by `edit`, erased by `soft_delete`
+        self.mentions = mentions  # who is mentioned where: follows `store`, `edit`, deletes
         self.conversations = conversations
         self.users = users
         self._s = statements
@@ -79,6 +87,8 @@ class MessageRepository:
             rows,
             known_buckets,
             known_direct,
+            await VersionRepository.create(db),
+            await MentionRepository.create(db),
         )
 
     async def reserve_client_id(
@@ -136,6 +146,7 @@ class MessageRepository:
             direct_between = None
         if direct_between is not None:
             rows.add_direct_conversation(batch, conversation, direct_between, message.id)
+        self.mentions.add_to(batch, conversation, message.id, _notified(message, message.mentions))
         await self._db.execute(batch)
         for _, owner in new_buckets:
             self._known_buckets[(owner, bucket)] = True
@@ -147,27 +158,62 @@ class MessageRepository:
         await self._count(counters, message.id)
 
     async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
-        return await self.conversations.get(conversation_id, message_id)
+        """The message (a reply with its quote, as a retried send answers it), or None."""
+        found = await self.conversations.get(conversation_id, message_id)
+        if found is None or found.reply_to_id is None:
+            return found
+        [quoting] = await with_quotes(self.conversations, conversation_id, [found])
+        return quoting
 
     async def edit(
-        self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
+        self,
+        message: Message,
+        user_copies: Sequence[str],
+        content: str,
+        edited_at_ns: int,
+        mentions: Sequence[str] = (),
     ) -> bool:
-        """Replace the text of every copy unless the message was deleted; False if it was."""
+        """Replace the text (and mentions) of every copy unless the message was deleted;
+        False if it was. `message` is the message as read before: its text is kept as a
+        version first, and taken back if the message turns out deleted."""
+        conversation = message.conversation_id
+        earlier = None
+        if message.content is not None:
+            sent_at = to_millis(epoch_ns(message.id))  # as a `timestamp` column keeps it
+            earlier = Version(message.content, message.edited_at_ns or sent_at)
+            await self.versions.keep(conversation, message.id, earlier)
         applied = await self.conversations.edit(
-            message.conversation_id, message.id, content, edited_at_ns
+            conversation, message.id, content, edited_at_ns, mentions
         )
         if not applied:
+            if earlier is not None:
+                await self.versions.forget(conversation, message.id, earlier)
             return False
         await asyncio.gather(
-            *(self.users.edit(person, message.id, content, edited_at_ns) for person in user_copies)
+            *(
+                self.users.edit(person, message.id, content, edited_at_ns, mentions)
+                for person in user_copies
+            )
+        )
+        before, after = set(message.mentions), set(mentions)
+        await asyncio.gather(
+            self.mentions.add(
+                conversation,
+                message.id,
+                _notified(message, [n for n in mentions if n not in before]),
+            ),
+            self.mentions.remove(message.id, [n for n in message.mentions if n not in after]),
         )
         return True
 
     async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None:
-        """Drop the text (and attachment) from every copy, keeping the row as a tombstone."""
+        """Drop the text (and attachment) from every copy, keeping the row as a tombstone,
+        with its earlier versions and the mentions it made."""
         await asyncio.gather(
             self.conversations.soft_delete(message.conversation_id, message.id),
             *(self.users.soft_delete(person, message.id) for person in user_copies),
+            self.versions.erase(message.conversation_id, message.id),
+            self.mentions.remove(message.id, message.mentions),
         )
 
     async def _count(self, counters: BatchStatement, message_id: uuid.UUID) -> None:
@@ -176,3 +222,8 @@ class MessageRepository:
             await self._db.execute(counters)
         except StoreUnavailable:
             log.warning("messages.count_failed", message_id=str(message_id))
+
+
+def _notified(message: Message, mentions: Sequence[str]) -> list[str]:
+    """Who hears of a mention: everyone mentioned but the sender."""
+    return [name for name in mentions if name != message.sender]

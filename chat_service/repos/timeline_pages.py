@@ -21,7 +21,7 @@ from typing import Any
 
 from chat_service.domain.errors import NotFound
 from chat_service.domain.ids import sort_key
-from chat_service.domain.models import Message
+from chat_service.domain.models import Message, Unread
 from chat_service.domain.timelines import (
     ConversationTimeline,
     Direction,
@@ -34,7 +34,10 @@ from chat_service.repos.cache.timelines import (
     CachedPage,
     TimelineCache,
 )
+from chat_service.repos.quotes import with_quotes
 from chat_service.repos.timelines import TimelineStore
+
+_NOTHING_UNREAD = Unread(0, 0)
 
 
 class TimelinePages:
@@ -53,20 +56,20 @@ class TimelinePages:
     ) -> Awaitable[TimelinePage]:
         """Up to `limit` messages on `direction`'s side of `cursor`, newest first, and the
         cursor of the next page that way (None at the end). AROUND includes the cursor's
-        message, and raises NotFound when it does not exist.
+        message, and raises NotFound when it does not exist. Replies carry their quotes.
 
-        Not itself a coroutine: the awaited one is the direction's own, so the hottest
-        read (the newest page) costs one frame less."""
+        Not itself a coroutine: the awaited one resolves the quotes of the direction's own
+        page."""
         owner = timeline.owner
         store, key_of = self._sources[type(timeline)]
         key = key_of(owner)
         if direction is Direction.BEFORE:
-            return self._before(store, key, owner, cursor, limit)
+            return _quoting(store, owner, self._before(store, key, owner, cursor, limit))
         if cursor is None:
             raise ValueError(f"{direction} needs a cursor")
         if direction is Direction.AFTER:
-            return self._after(store, key, owner, cursor, limit)
-        return self._around(store, key, owner, cursor, limit)
+            return _quoting(store, owner, self._after(store, key, owner, cursor, limit))
+        return _quoting(store, owner, self._around(store, key, owner, cursor, limit))
 
     async def numbered_page(
         self, timeline: Timeline, position: int | uuid.UUID, size: int
@@ -105,7 +108,7 @@ class TimelinePages:
         else:
             total = await self._total(store, key, owner, cached, counts)
         return NumberedPage(
-            messages=messages,
+            messages=await with_quotes(store, owner, messages),
             page=number,
             page_size=size,
             total=total,
@@ -113,8 +116,13 @@ class TimelinePages:
         )
 
     async def message(self, timeline: Timeline, message_id: uuid.UUID) -> Message | None:
+        """The message (a reply with its quote), or None."""
         store, _ = self._sources[type(timeline)]
-        return await store.get(timeline.owner, message_id)
+        found = await store.get(timeline.owner, message_id)
+        if found is None or found.reply_to_id is None:
+            return found
+        [quoting] = await with_quotes(store, timeline.owner, [found])
+        return quoting
 
     async def count_unread(
         self,
@@ -123,11 +131,12 @@ class TimelinePages:
         newest: uuid.UUID,
         reader: str,
         cap: int,
-    ) -> int:
-        """Messages newer than `read_up_to` that `reader` did not send, at most `cap`; no
-        read at all when the marker is at or past `newest` (the common case)."""
+    ) -> Unread:
+        """Messages newer than `read_up_to` that `reader` did not send, at most `cap`, and
+        how many of them mention `reader`; no read at all when the marker is at or past
+        `newest` (the common case)."""
         if read_up_to is not None and sort_key(read_up_to) >= sort_key(newest):
-            return 0
+            return _NOTHING_UNREAD
         store, _ = self._sources[type(timeline)]
         return await store.count_unread(timeline.owner, read_up_to, reader, cap)
 
@@ -201,6 +210,13 @@ class TimelinePages:
         if cached is not None:
             await self._cache.remember_total(key, total, cached)
         return total
+
+
+async def _quoting(
+    store: TimelineStore, owner: object, reading: Awaitable[TimelinePage]
+) -> TimelinePage:
+    page = await reading
+    return TimelinePage(await with_quotes(store, owner, page.messages), page.next_cursor)
 
 
 async def _by_offset(

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
 from chat_service.domain.ids import day_bucket
-from chat_service.domain.models import Attachment, Message, MessageKind
+from chat_service.domain.models import Attachment, Message, MessageKind, Quote, Unread
 from chat_service.infra.cassandra import CassandraSession, unset_nulls
 
 MESSAGE_COLUMNS = (
     "message_id, conversation_id, kind, sender, recipient, content, attachment_type, "
-    "attachment_url, edited_at, deleted"
+    "attachment_url, edited_at, deleted, reply_to, mentions"
 )
 # A conversation's rows are read without their partition key: the caller knows it, and each
 # UUID the driver decodes costs as much as the rest of a column.
@@ -79,12 +80,14 @@ class TimelineStore:
             "buckets_up": f"SELECT bucket FROM {t.index} WHERE {owner} = ? AND bucket >= ? "
             "ORDER BY bucket ASC LIMIT ?",
             "oldest_after": f"{select} AND message_id > ? ORDER BY message_id ASC LIMIT ?",
-            "senders_after": f"SELECT sender, kind FROM {t.messages} "
+            "senders_after": f"SELECT sender, kind, mentions FROM {t.messages} "
             f"WHERE {owner} = ? AND bucket = ? AND message_id > ? LIMIT ?",
-            "edit": f"UPDATE {t.messages} SET content = ?, edited_at = ? "
+            "edit": f"UPDATE {t.messages} SET content = ?, edited_at = ?, mentions = ? "
             f"WHERE {owner} = ? AND bucket = ? AND message_id = ? IF deleted = false",
+            "quoted": f"SELECT message_id, sender, content, deleted FROM {t.messages} "
+            f"WHERE {owner} = ? AND bucket IN ? AND message_id IN ?",
             "soft_delete": f"UPDATE {t.messages} SET content = null, attachment_type = null, "
-            f"attachment_url = null, deleted = true "
+            f"attachment_url = null, mentions = null, deleted = true "
             f"WHERE {owner} = ? AND bucket = ? AND message_id = ?",
         }
         statements = {name: await db.prepare(text) for name, text in cql.items()}
@@ -105,13 +108,25 @@ class TimelineStore:
         return self._s["count"].bind((owner, bucket))
 
     async def edit(
-        self, owner: object, message_id: uuid.UUID, content: str, edited_at_ns: int
+        self,
+        owner: object,
+        message_id: uuid.UUID,
+        content: str,
+        edited_at_ns: int,
+        mentions: Sequence[str] = (),
     ) -> bool:
-        """Set new text unless the copy is deleted (a lightweight transaction, so an edit can
-        never land after a delete and bring text back)."""
+        """Set new text (and the mentions it makes) unless the copy is deleted (a lightweight
+        transaction, so an edit can never land after a delete and bring text back)."""
         rows = await self._db.execute(
             self._s["edit"],
-            (content, ns_to_datetime(edited_at_ns), owner, day_bucket(message_id), message_id),
+            (
+                content,
+                ns_to_datetime(edited_at_ns),
+                list(mentions) or None,
+                owner,
+                day_bucket(message_id),
+                message_id,
+            ),
         )
         return bool(rows[0].applied)
 
@@ -125,6 +140,15 @@ class TimelineStore:
             self._s["get"], (owner, day_bucket(message_id), message_id), plain_rows=True
         )
         return self._message(owner, rows[0]) if rows else None
+
+    async def quoted(self, owner: object, message_ids: Collection[uuid.UUID]) -> list[Quote]:
+        """The quotes of `message_ids` that this history holds, in one read (the partitions
+        of their buckets, with an IN on both)."""
+        buckets = sorted({day_bucket(message_id) for message_id in message_ids})
+        rows = await self._db.execute(
+            self._s["quoted"], (owner, buckets, list(message_ids)), plain_rows=True
+        )
+        return [Quote.make(row[0], row[1], row[2], bool(row[3])) for row in rows]
 
     async def bucket_counts(self, owner: object) -> list[tuple[int, int]]:
         """(bucket, messages) newest first."""
@@ -193,18 +217,23 @@ class TimelineStore:
 
     async def count_unread(
         self, owner: object, after: uuid.UUID | None, reader: str, cap: int
-    ) -> int:
-        """Messages newer than `after` that `reader` did not send, counting at most `cap`."""
+    ) -> Unread:
+        """Messages newer than `after` that `reader` did not send, counting at most `cap`,
+        and how many of those mention `reader`."""
         floor = day_bucket(after) if after is not None else 0
         buckets, _ = await self._buckets(owner, _NO_BUCKET)
-        unread = 0
+        unread = mentions = 0
         for bucket in (b for b in buckets if b >= floor):
             bound = after if after is not None and bucket == floor else _MIN_ID
             rows = await self._db.execute(self._s["senders_after"], (owner, bucket, bound, cap))
-            unread += sum(1 for row in rows if row.kind == "message" and row.sender != reader)
+            for row in rows:
+                if row.kind == "message" and row.sender != reader:
+                    unread += 1
+                    if row.mentions and reader in row.mentions:
+                        mentions += 1
             if unread >= cap:
-                return cap
-        return unread
+                return Unread(cap, min(mentions, cap))
+        return Unread(unread, mentions)
 
     async def nth_id(self, owner: object, bucket: int, n: int) -> uuid.UUID | None:
         """The id of the n-th newest message (1-based) of one bucket."""
@@ -257,6 +286,8 @@ def _message_values(message: Message) -> tuple[Any, ...]:
         attachment.url if attachment else None,
         None,
         message.deleted,
+        message.reply_to_id,
+        list(message.mentions) or None,
     )
     return unset_nulls(values)
 
@@ -266,10 +297,10 @@ def message_from_row(row: tuple[Any, ...], conversation_id: Any = None) -> Messa
     (without conversation_id, which the caller passes) when `conversation_id` is given."""
     if conversation_id is None:
         (message_id, conversation_id, kind, sender, recipient, content,
-         attachment_type, attachment_url, edited_at, deleted) = row  # fmt: skip
+         attachment_type, attachment_url, edited_at, deleted, reply_to, mentions) = row  # fmt: skip
     else:
         (message_id, kind, sender, recipient, content,
-         attachment_type, attachment_url, edited_at, deleted) = row  # fmt: skip
+         attachment_type, attachment_url, edited_at, deleted, reply_to, mentions) = row  # fmt: skip
     return Message(
         id=message_id,
         conversation_id=conversation_id,
@@ -280,4 +311,6 @@ def message_from_row(row: tuple[Any, ...], conversation_id: Any = None) -> Messa
         attachment=Attachment(attachment_type, attachment_url) if attachment_type else None,
         edited_at_ns=datetime_to_ns(edited_at) if edited_at else None,
         deleted=bool(deleted),
+        reply_to_id=reply_to,
+        mentions=tuple(mentions) if mentions else (),
     )

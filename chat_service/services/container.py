@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from chat_service.services.account_email import AccountEmailService
 from chat_service.services.accounts import AccountService
 from chat_service.services.direct_messages import DirectMessageService
+from chat_service.services.edit_history import EditHistoryService
 from chat_service.services.health import HealthService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.members import MembershipService
+from chat_service.services.mentions import MentionService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.pins import PinService
 from chat_service.services.reactions import ReactionService
@@ -30,3 +32,5 @@ class Services:
     account_email: AccountEmailService  # verification, reset, password change, logout-all
     reactions: ReactionService  # add, remove, who reacted
     pins: PinService  # pin, unpin, the pinned messages
+    edit_history: EditHistoryService  # the earlier texts of a message
+    mentions: MentionService  # the messages that mention the caller

@@ -10,6 +10,7 @@ from typing import Protocol
 from chat_service.domain import validation
 from chat_service.domain.errors import InvalidInput, NotFound
 from chat_service.domain.ids import direct_conversation_id
+from chat_service.domain.mentions import mentioned
 from chat_service.domain.models import ConversationType, Message
 from chat_service.domain.timelines import DirectMessagesTimeline, NumberedPage
 from chat_service.services.messaging import Draft, Target
@@ -20,6 +21,7 @@ from chat_service.services.ports import (
     TimelineReader,
     UserLookup,
 )
+from chat_service.services.replies import quote_of
 
 
 class KnownUsers(Protocol):
@@ -48,9 +50,15 @@ class DirectMessageService:
         self._marks = marks
 
     async def send(
-        self, sender: str, recipient: str, content: str, client_message_id: str | None
+        self,
+        sender: str,
+        recipient: str,
+        content: str,
+        client_message_id: str | None,
+        reply_to: uuid.UUID | None = None,
     ) -> Message:
-        """`recipient` in lowercase, maybe no valid name (then no such user)."""
+        """`recipient` in lowercase, maybe no valid name (then no such user); `reply_to` a
+        message of their conversation that is not deleted."""
         if recipient == sender:
             raise InvalidInput("You cannot send a message to yourself.", code="cannot_message_self")
         if not await self._user_exists(recipient):
@@ -60,6 +68,7 @@ class DirectMessageService:
             earlier = await self._writer.stored_retry(sender, client_message_id, conversation_id)
             if earlier is not None:
                 return earlier
+        quote = await quote_of(self._timelines, conversation_id, reply_to)
         await self._limits.take_send(sender)
         target = Target(
             conversation_id=conversation_id,
@@ -67,7 +76,14 @@ class DirectMessageService:
             members=(sender, recipient),
             peer=recipient,
         )
-        return await self._writer.post(target, Draft(sender, content, retry_key=client_message_id))
+        draft = Draft(
+            sender,
+            content,
+            retry_key=client_message_id,
+            reply_to=quote,
+            mentions=mentioned(content, target.members),
+        )
+        return await self._writer.post(target, draft)
 
     async def history(
         self, username: str, page_size: int, page: int | None, before: uuid.UUID | None

@@ -7,11 +7,12 @@ import asyncio
 
 from chat_service.domain.cursors import InboxCursor
 from chat_service.domain.ids import epoch_ns
-from chat_service.domain.models import ConversationSummary, UserConversation
+from chat_service.domain.models import ConversationSummary, Unread, UserConversation
 from chat_service.domain.timelines import ConversationTimeline
 from chat_service.services.ports import ConversationStore, TimelineReader
 
 UNREAD_CAP = 1000
+_NOTHING_UNREAD = Unread(0, 0)
 
 
 class InboxService:
@@ -41,7 +42,7 @@ class InboxService:
 
     async def _summary(self, caller: str, row: UserConversation) -> ConversationSummary:
         last = None
-        unread = 0
+        unread = _NOTHING_UNREAD
         if row.last_activity_id is not None:
             timeline = ConversationTimeline(row.conversation_id)
             last, unread = await asyncio.gather(
@@ -56,7 +57,8 @@ class InboxService:
             name=row.name,
             peer=row.peer,
             last_message=last,
-            unread_count=unread,
+            unread_count=unread.messages,
+            mention_count=unread.mentions,
             updated_at_ns=_activity_ns(row),
         )
 

@@ -14,10 +14,17 @@ from typing import Protocol
 
 from chat_service.domain.clock import to_millis
 from chat_service.domain.errors import Conflict, Forbidden, NotFound
+from chat_service.domain.mentions import mentioned
 from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind, Role
 from chat_service.services.access import ConversationAccess, target
 from chat_service.services.messaging import Draft
-from chat_service.services.ports import ConversationStore, MessagePoster, SendLimits
+from chat_service.services.ports import (
+    ConversationStore,
+    MessagePoster,
+    SendLimits,
+    TimelineReader,
+)
+from chat_service.services.replies import quote_of
 
 
 class DeletedMarks(Protocol):
@@ -34,8 +41,10 @@ class MessageService:
         writer: MessagePoster,
         limits: SendLimits,
         clock_ns: Callable[[], int],
+        timelines: TimelineReader,
         marks: DeletedMarks | None = None,
     ) -> None:
+        self._timelines = timelines  # to read the message a reply quotes
         self._conversations = conversations
         self._access = access
         self._writer = writer
@@ -50,8 +59,10 @@ class MessageService:
         content: str | None,
         client_message_id: str | None,
         attachment: Attachment | None,
+        reply_to: uuid.UUID | None = None,
     ) -> Message:
-        """`content` may be None only beside an attachment."""
+        """`content` may be None only beside an attachment; `reply_to` a message of this
+        conversation that is not deleted."""
         # One read of the roster serves both the access check and the fan-out.
         conversation, members = await asyncio.gather(
             self._conversations.get(conversation_id), self._access.audience(conversation_id)
@@ -62,11 +73,17 @@ class MessageService:
             earlier = await self._writer.stored_retry(caller, client_message_id, conversation_id)
             if earlier is not None:
                 return earlier
+        quote = await quote_of(self._timelines, conversation_id, reply_to)
         await self._limits.take_send(caller)
-        return await self._writer.post(
-            target(conversation, members, caller),
-            Draft(caller, content, attachment, client_message_id),
+        draft = Draft(
+            caller,
+            content,
+            attachment,
+            client_message_id,
+            reply_to=quote,
+            mentions=mentioned(content, members),
         )
+        return await self._writer.post(target(conversation, members, caller), draft)
 
     async def edit(
         self, caller: str, conversation_id: uuid.UUID, message_id: uuid.UUID, content: str
@@ -78,7 +95,9 @@ class MessageService:
         if message.deleted:
             raise Conflict("The message was deleted.", code="message_deleted")
         audience = await self._access.audience(conversation_id)
-        edited = await self._writer.edit(message, content, to_millis(self._clock_ns()), audience)
+        edited = await self._writer.edit(
+            message, content, to_millis(self._clock_ns()), audience, mentioned(content, audience)
+        )
         if edited is None:
             raise Conflict("The message was deleted.", code="message_deleted")
         return edited

@@ -19,7 +19,7 @@ from typing import Protocol
 from chat_service.domain.errors import Conflict
 from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
-from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind
+from chat_service.domain.models import Attachment, ConversationType, Message, MessageKind, Quote
 from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline
 from chat_service.infra import metrics
 
@@ -48,7 +48,12 @@ class MessageStore(Protocol):
     async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None: ...
 
     async def edit(
-        self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
+        self,
+        message: Message,
+        user_copies: Sequence[str],
+        content: str,
+        edited_at_ns: int,
+        mentions: Sequence[str] = (),
     ) -> bool: ...
 
     async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None: ...
@@ -97,6 +102,8 @@ class Draft:
     attachment: Attachment | None = None
     retry_key: str | None = None
     kind: MessageKind = MessageKind.MESSAGE
+    reply_to: Quote | None = None  # the message it replies to, checked by the service
+    mentions: tuple[str, ...] = ()  # the members its content mentions
 
 
 class MessageWriter:
@@ -130,6 +137,9 @@ class MessageWriter:
             content=draft.content,
             kind=draft.kind,
             attachment=draft.attachment,
+            reply_to_id=draft.reply_to.id if draft.reply_to else None,
+            reply_to=draft.reply_to,
+            mentions=draft.mentions,
         )
         sender, peer = draft.sender, target.peer
         direct = target.type is ConversationType.DIRECT
@@ -162,19 +172,26 @@ class MessageWriter:
         return await self._messages.get(*claim)
 
     async def edit(
-        self, message: Message, content: str, edited_at_ns: int, audience: Sequence[str]
+        self,
+        message: Message,
+        content: str,
+        edited_at_ns: int,
+        audience: Sequence[str],
+        mentions: tuple[str, ...] = (),
     ) -> Message | None:
-        """The edited message, or None when it was deleted meanwhile."""
-        if not await self._messages.edit(message, _participants(message), content, edited_at_ns):
+        """The edited message (now mentioning `mentions`), or None when it was deleted
+        meanwhile."""
+        participants = _participants(message)
+        if not await self._messages.edit(message, participants, content, edited_at_ns, mentions):
             return None
-        edited = replace(message, content=content, edited_at_ns=edited_at_ns)
+        edited = replace(message, content=content, edited_at_ns=edited_at_ns, mentions=mentions)
         await self._cache.replace(_timelines(edited), edited)
         await self._notify(EventType.MESSAGE_UPDATED, audience, edited)
         return edited
 
     async def delete(self, message: Message, audience: Sequence[str]) -> Message:
         await self._messages.soft_delete(message, _participants(message))
-        deleted = replace(message, content=None, attachment=None, deleted=True)
+        deleted = replace(message, content=None, attachment=None, deleted=True, mentions=())
         await self._cache.replace(_timelines(deleted), deleted)
         await self._notify(EventType.MESSAGE_DELETED, audience, deleted)
         return deleted

@@ -19,6 +19,7 @@ from chat_service.domain.models import (
     Pin,
     Registration,
     Role,
+    Unread,
     User,
     UserConversation,
     UserCredentials,
@@ -110,7 +111,7 @@ class TimelineReader(Protocol):
         newest: uuid.UUID,
         reader: str,
         cap: int,
-    ) -> int: ...
+    ) -> Unread: ...
 
 
 class MessagePoster(Protocol):
@@ -121,7 +122,12 @@ class MessagePoster(Protocol):
         self, sender: str, retry_key: str, conversation_id: uuid.UUID
     ) -> Message | None: ...
     async def edit(
-        self, message: Message, content: str, edited_at_ns: int, audience: Sequence[str]
+        self,
+        message: Message,
+        content: str,
+        edited_at_ns: int,
+        audience: Sequence[str],
+        mentions: tuple[str, ...] = (),
     ) -> Message | None: ...
     async def delete(self, message: Message, audience: Sequence[str]) -> Message: ...
 

@@ -1,5 +1,6 @@
 """Edits and soft deletes reach every copy: the cached first page, deep pages read from
-Cassandra, direct-message history, the conversation list; deleted text is gone everywhere."""
+Cassandra, direct-message history, the conversation list, the quotes of replies; deleted text
+(and its earlier versions) is gone everywhere."""
 
 import asyncio
 import uuid
@@ -7,6 +8,8 @@ import uuid
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
+from chat_service.infra.cassandra import CassandraSession
+from chat_service.infra.settings import Settings
 from tests.integration.api import API, new_user, send_dm
 from tests.integration.conversations_api import conversation_list, create_group, history, post
 
@@ -116,3 +119,50 @@ async def test_only_the_sender_edits(client: TestClient) -> None:
     assert await _edit(client, bob_h, group["id"], message["id"], "bob's now") == 403
     assert await _edit(client, ann_h, group["id"], message["id"], "") == 400
     assert await _edit(client, ann_h, group["id"], message["id"], "x" * 4001) == 400
+
+
+async def _cassandra_texts(settings: Settings) -> list[str]:
+    """Every text column of every table that holds message text, whole-table scans (the
+    test keyspace is small)."""
+    db = await CassandraSession.connect(settings, keyspace=None)
+    try:
+        texts = []
+        for table in ("messages_by_conversation", "messages_by_user", "message_versions"):
+            rows = await db.execute(f"SELECT content FROM {settings.cassandra_keyspace}.{table}")
+            texts += [row.content for row in rows if row.content]
+        return texts
+    finally:
+        await db.close()
+
+
+async def test_a_deleted_quote_is_gone_from_replies_and_every_store(
+    client: TestClient, redis: Redis, migrated: Settings
+) -> None:
+    ann, ann_h = await new_user(client)
+    bob, bob_h = await new_user(client)
+    quoted = await send_dm(client, ann_h, bob, f"{SECRET} quoted")
+    conversation = quoted["conversation_id"]
+    assert await _edit(client, ann_h, conversation, quoted["id"], f"{SECRET} v2") == 200
+    reply = await send_dm(client, bob_h, ann, "a reply", reply_to=quoted["id"])
+    assert reply["reply_to"]["content"] == f"{SECRET} v2"
+    await history(client, bob_h, conversation)  # cached, with the quote
+    assert any(SECRET in text for text in await _cassandra_texts(migrated))
+    assert await _delete(client, ann_h, conversation, quoted["id"]) == 204
+    gone = {"id": quoted["id"], "sender": ann, "content": None, "deleted": True}
+    for flush in (False, True):
+        if flush:
+            await redis.flushdb()
+        for headers in (ann_h, bob_h):
+            listing = await (await client.get(f"{API}/messages", headers=headers)).json()
+            assert listing["messages"][0]["reply_to"] == gone
+            page = await history(client, headers, conversation)
+            assert page["messages"][0]["reply_to"] == gone
+            assert SECRET not in str(listing) + str(page)
+        one = await client.get(
+            f"{API}/conversations/{conversation}/messages/{reply['id']}", headers=bob_h
+        )
+        assert (await one.json())["reply_to"] == gone
+    keys = await redis.keys("*")
+    values = [await redis.hgetall(k) for k in keys if await redis.type(k) == b"hash"]
+    assert all(SECRET.encode() not in v for h in values for v in h.values())
+    assert not [text for text in await _cassandra_texts(migrated) if SECRET in text]

@@ -10,7 +10,7 @@ import orjson
 from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import ReactionCount
-from chat_service.repos.cache.events import _decoded, decode_event, encode_event
+from chat_service.repos.cache.events import decode_event, decode_known, encode_event
 
 ROOM = uuid.uuid4()
 
@@ -30,6 +30,6 @@ def test_reaction_and_pin_events_round_trip() -> None:
 def test_an_event_of_an_unknown_type_or_shape_is_skipped() -> None:
     newer = orjson.loads(encode_event(Event(EventType.READ, ("ann",), ROOM, username="ann")))
     newer["t"] = "conversation.typing"
-    assert _decoded(orjson.dumps(newer)) is None
-    assert _decoded(b"not json") is None
-    assert _decoded(b'{"t": "message.created"}') is None
+    assert decode_known(orjson.dumps(newer)) is None
+    assert decode_known(b"not json") is None
+    assert decode_known(b'{"t": "message.created"}') is None

@@ -4,15 +4,18 @@ from dataclasses import replace
 import orjson
 
 from chat_service.api import render
+from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import (
     Message,
     MessageMarks,
     PageMarks,
+    Quote,
     ReactionCount,
     SharedMessages,
 )
 from chat_service.infra.caches import CacheRegistry
+from chat_service.repos.cache.events import decode_event, decode_known, encode_event
 
 IDS = TimeUuidFactory()
 
@@ -93,3 +96,32 @@ def test_a_page_with_marks_renders_them_for_its_reader_and_leaves_the_shared_pag
     assert page[1] == before[1] == render.message(plain)
     assert before[0]["reactions"] == [] and before[0]["pinned"] is False
     assert orjson.loads(orjson.dumps(memo.messages_json(shared))) == before  # memo intact
+
+
+def test_a_reply_is_rendered_afresh_when_its_quote_changes() -> None:
+    memo = _renderer()
+    quoted = _message("the question")
+    reply = replace(_message("yes"), reply_to_id=quoted.id, reply_to=Quote.of(quoted))
+    assert _page(memo, [reply])[0]["reply_to"] == {
+        "id": str(quoted.id), "sender": "ann", "content": "the question", "deleted": False,
+    }  # fmt: skip
+    gone = replace(reply, reply_to=Quote.of(replace(quoted, content=None, deleted=True)))
+    assert _page(memo, [gone])[0]["reply_to"]["content"] is None
+    assert _page(memo, [gone])[0]["reply_to"]["deleted"] is True
+    assert _page(memo, [replace(gone, deleted=True)])[0]["reply_to"] is None
+
+
+def test_events_carry_the_quote_across_the_bus() -> None:
+    quoted = _message("q" * 300)
+    reply = replace(_message("yes @bob"), reply_to_id=quoted.id, reply_to=Quote.of(quoted),
+                    mentions=("bob",))  # fmt: skip
+    event = Event(EventType.MESSAGE_CREATED, ("ann", "bob"), reply.conversation_id, message=reply)
+    heard = decode_event(encode_event(event))
+    assert heard.message == reply and heard.message.reply_to.content == "q" * 200
+
+
+def test_an_event_this_version_cannot_read_is_skipped() -> None:
+    unknown = orjson.dumps({"t": "message.reactions", "r": ["ann"], "c": str(uuid.uuid4())})
+    assert decode_known(unknown) is None and decode_known(b"not json") is None
+    event = Event(EventType.READ, ("ann",), uuid.uuid4(), username="ann", message_id=IDS.new())
+    assert decode_known(encode_event(event)) == event

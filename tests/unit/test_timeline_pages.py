@@ -4,6 +4,7 @@ Cassandra must, and that every way of paging covers the history exactly once."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 
 import pytest
 
@@ -157,7 +158,36 @@ async def test_unread_counts_cost_nothing_when_the_marker_is_at_the_last_message
     pages, _, store, _ = _setup(messages)
     timeline = ConversationTimeline(ROOM)
     newest = messages[-1].id
-    assert await pages.count_unread(timeline, newest, newest, "ann", 1000) == 0
+    assert await pages.count_unread(timeline, newest, newest, "ann", 1000) == (0, 0)
     assert store.reads["count_unread"] == 0
-    assert await pages.count_unread(timeline, messages[5].id, newest, "ann", 1000) == 2
-    assert await pages.count_unread(timeline, None, newest, "ann", 3) == 3
+    assert (await pages.count_unread(timeline, messages[5].id, newest, "ann", 1000)).messages == 2
+    assert (await pages.count_unread(timeline, None, newest, "ann", 3)).messages == 3
+
+
+async def test_replies_are_quoted_from_the_page_or_by_one_read() -> None:
+    messages = _history(20)
+    near, far = messages[18].id, messages[2].id
+    messages[19] = replace(messages[19], reply_to_id=near)
+    messages[17] = replace(messages[17], reply_to_id=far)
+    messages[16] = replace(messages[16], reply_to_id=far)
+    pages, _, store, _ = _setup(messages)
+    page = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 5)
+    quotes = [m.reply_to for m in page.messages]
+    assert quotes[0] is not None and (quotes[0].id, quotes[0].content) == (near, "m18")
+    assert quotes[2] is not None and (quotes[2].id, quotes[2].content) == (far, "m2")
+    assert quotes[3] == quotes[2] and quotes[1] is None and quotes[4] is None
+    assert store.reads["quoted"] == 1  # only `far` is not on the page, read once
+    first_two = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 2)
+    assert first_two.messages[0].reply_to == quotes[0] and store.reads["quoted"] == 1
+
+
+async def test_a_cached_page_quoting_only_itself_is_resolved_once() -> None:
+    messages = _history(10)
+    messages[9] = replace(messages[9], reply_to_id=messages[8].id)
+    pages, _, store, _ = _setup(messages)
+    first = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 5)
+    again = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 5)
+    assert first.messages[0].reply_to is not None
+    assert first.messages[0].reply_to.content == "m8"
+    assert type(again.messages).__name__ == "SharedMessages"
+    assert store.reads["quoted"] == 0

@@ -130,6 +130,41 @@ def after_delete(group: str) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def replies_mentions_history(group: str) -> list[dict[str, Any]]:
+    """A reply to the group message that mentions b (after b read it), b's unread mention,
+    b's mentions, and the group message's two versions."""
+    return [
+        request("Reply mentioning b", "POST", f"{group}/messages", 201,
+                {"content": "@{{user_b}} see above", "reply_to": "{{group_message}}"},
+                tests=test("quote and mention", "const b = pm.response.json(); pm.collectionVariables.set('reply_id', b.id);"
+                           " pm.expect(b.reply_to.id).to.eql(pm.collectionVariables.get('group_message'));"
+                           " pm.expect(b.reply_to.content).to.eql('edited');"
+                           " pm.expect(b.mentions).to.eql([pm.collectionVariables.get('user_b')]);")),
+        request("Reply to nothing: 400", "POST", f"{group}/messages", 400,
+                {"content": "re", "reply_to": "00000000-0000-1000-8000-000000000000"},
+                tests=test("invalid_reply_to", "pm.expect(pm.response.json().error.code).to.eql('invalid_reply_to');")),
+        request("Conversations as b: a mention", "GET", f"{API}/conversations?limit=10", 200, token="token_b",
+                tests=test("mention_count", "const c = pm.response.json().conversations.find(c => c.id === pm.collectionVariables.get('group_id'));"
+                           " pm.expect(c.mention_count).to.eql(1); pm.expect(c.unread_count).to.eql(1);")),
+        request("Mentions of b", "GET", f"{API}/users/me/mentions?limit=10", 200, token="token_b",
+                tests=test("the reply", "const b = pm.response.json(); pm.expect(b.messages.map(m => m.id)).to.eql([pm.collectionVariables.get('reply_id')]);"
+                           " pm.expect(b.next_cursor).to.eql(null);")),
+        request("Mentions bad limit: 400", "GET", f"{API}/users/me/mentions?limit=0", 400, token="token_b"),
+        request("Edit history", "GET", f"{group}/messages/{{{{group_message}}}}/history", 200, token="token_b",
+                tests=test("two versions", "pm.expect(pm.response.json().versions.map(v => v.content)).to.eql(['group hello', 'edited']);")),
+    ]  # fmt: skip
+
+
+def after_quoted_deleted(group: str) -> list[dict[str, Any]]:
+    return [
+        request("Reply shows the deleted quote", "GET", f"{group}/messages/{{{{reply_id}}}}", 200,
+                tests=test("no quoted text", "const q = pm.response.json().reply_to;"
+                           " pm.expect(q.deleted).to.eql(true); pm.expect(q.content).to.eql(null);")),
+        request("Edit history after delete", "GET", f"{group}/messages/{{{{group_message}}}}/history", 200,
+                tests=test("no versions", "pm.expect(pm.response.json().versions).to.eql([]);")),
+    ]  # fmt: skip
+
+
 def items() -> list[dict[str, Any]]:
     def login(user: str, save: str) -> dict[str, Any]:
         return request(
@@ -229,10 +264,12 @@ def items() -> list[dict[str, Any]]:
         request("Edit as b: 403", "PATCH", f"{group}/messages/{{{{group_message}}}}", 403, {"content": "mine now"}, token="token_b"),
         request("Mark read as b", "POST", f"{group}/read", 204, {"message_id": "{{group_message}}"}, token="token_b"),
         *reactions_and_pins(group),
+        *replies_mentions_history(group),
         request("Delete message", "DELETE", f"{group}/messages/{{{{group_message}}}}", 204),
         request("Deleted message is a tombstone", "GET", f"{group}/messages/{{{{group_message}}}}", 200,
                 tests=test("no content", "const b = pm.response.json(); pm.expect(b.deleted).to.eql(true); pm.expect(b.content).to.eql(null);")),
         *after_delete(group),
+        *after_quoted_deleted(group),
         request("Remove c", "DELETE", f"{group}/members/{{{{user_c}}}}", 204),
         request("Removed c cannot read: 404", "GET", group, 404, token="token_c"),
         request("Unknown conversation: 404", "GET", f"{API}/conversations/00000000-0000-4000-8000-000000000000", 404),

@@ -154,6 +154,10 @@ class PostMessageRequest(BodyInput):
     conversation_id: uuid.UUID
     attachment: AttachmentInput | None = None
     client_message_id: ClientMessageId | None = None
+    reply_to: Annotated[
+        MessageIdInput | None,
+        Field(description="The id of the message this one replies to (same conversation)."),
+    ] = None
     content: Annotated[
         str | None, Field(max_length=validation.CONTENT_MAX, validate_default=True)
     ] = None

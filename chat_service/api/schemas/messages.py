@@ -31,6 +31,10 @@ class SendDirectMessageRequest(BodyInput):
     ]
     content: Content
     client_message_id: ClientMessageId | None = None
+    reply_to: Annotated[
+        MessageIdInput | None,
+        Field(description="The id of the message this one replies to (same conversation)."),
+    ] = None
 
     @field_validator("recipient")
     @classmethod
@@ -78,3 +82,13 @@ class DirectHistoryQuery(QueryInput):
     def page_number(self) -> int | None:
         """None when paging by cursor."""
         return None if self.before else self.page
+
+
+class MentionsQuery(QueryInput):
+    """`GET /users/me/mentions`: paged by message id, as histories are."""
+
+    limit: PageSize = 50
+    before: Annotated[
+        MessageIdInput | None,
+        Field(description="The previous page's `next_cursor`: mentions older than it."),
+    ] = None

@@ -13,6 +13,8 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
 
 import orjson
 import structlog
@@ -20,7 +22,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from chat_service.domain.events import Event, EventType
-from chat_service.domain.models import ReactionCount
+from chat_service.domain.models import Message, Quote, ReactionCount
 from chat_service.repos.cache.timelines import decode, encode
 
 log = structlog.get_logger(__name__)
@@ -60,8 +62,7 @@ class EventBus:
                 yield BusUp()
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
-                    event = _decoded(message["data"]) if message is not None else None
-                    if event is not None:
+                    if message is not None and (event := decode_known(message["data"])):
                         yield event
             except (RedisError, OSError) as exc:
                 if not down:
@@ -71,16 +72,6 @@ class EventBus:
                 await asyncio.sleep(RECONNECT_DELAY_S)
             finally:
                 await _close_quietly(pubsub)
-
-
-def _decoded(raw: bytes) -> Event | None:
-    """The event, or None for one this process cannot read (a newer version's event type
-    during a rolling upgrade, say): skipped, never the end of this process's delivery."""
-    try:
-        return decode_event(raw)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        log.warning("events.undecodable", error=str(exc)[:200])
-        return None
 
 
 async def _close_quietly(pubsub: object) -> None:
@@ -99,6 +90,7 @@ def encode_event(event: Event) -> bytes:
             "i": str(event.message_id) if event.message_id else None,
             # Reactions and pins (absent from events that have none).
             **_marks_fields(event),
+            "q": _encode_quote(event.message.reply_to) if event.message else None,
         }
     )
 
@@ -114,13 +106,36 @@ def _marks_fields(event: Event) -> dict[str, object]:
     return fields
 
 
+def _encode_quote(quote: Quote | None) -> list[object] | None:
+    """A reply's quote travels with its event (the cache keeps only the quoted id)."""
+    return [str(quote.id), quote.sender, quote.content, quote.deleted] if quote else None
+
+
+def _decode_message(raw: str, quote: list[Any] | None) -> Message:
+    message = decode(raw.encode())
+    if not quote:
+        return message
+    quote_id, sender, content, deleted = quote
+    return replace(message, reply_to=Quote(uuid.UUID(quote_id), sender, content, deleted))
+
+
+def decode_known(raw: bytes) -> Event | None:
+    """The event, or None for one this version cannot read (a newer process's event type
+    during a rolling deploy, say): skipped, so that it cannot stop live delivery here."""
+    try:
+        return decode_event(raw)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:  # JSONDecodeError too
+        log.warning("events.undecodable", error=str(exc)[:200])
+        return None
+
+
 def decode_event(raw: bytes) -> Event:
     data = orjson.loads(raw)
     return Event(
         type=EventType(data["t"]),
         recipients=tuple(data["r"]),
         conversation_id=uuid.UUID(data["c"]),
-        message=decode(data["m"].encode()) if data["m"] else None,
+        message=_decode_message(data["m"], data.get("q")) if data["m"] else None,
         username=data["u"],
         message_id=uuid.UUID(data["i"]) if data["i"] else None,
         reactions=tuple(ReactionCount(e, n, False) for e, n in data["rx"])

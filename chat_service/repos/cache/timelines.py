@@ -259,6 +259,9 @@ def encode(message: Message) -> bytes:
             "a": [attachment.type, attachment.url] if attachment else None,
             "e": message.edited_at_ns,
             "d": message.deleted,
+            # The quoted message's id only: its text is read with the page (repos/quotes.py).
+            "q": str(message.reply_to_id) if message.reply_to_id else None,
+            "m": message.mentions,
         }
     )
 
@@ -276,4 +279,6 @@ def decode(raw: bytes) -> Message:
         attachment=Attachment(*attachment) if attachment else None,
         edited_at_ns=data["e"],
         deleted=data["d"],
+        reply_to_id=uuid.UUID(data["q"]) if data.get("q") else None,  # absent: cached before
+        mentions=tuple(data.get("m") or ()),
     )

@@ -60,6 +60,9 @@ export class ConversationList {
     }
     const counts = message.sender !== this.me && (message.type ?? 'message') === 'message';
     if (counts && !beingRead) item.unread_count += 1;
+    if (counts && !beingRead && message.mentions?.includes(this.me)) {
+      item.mention_count = (item.mention_count ?? 0) + 1;
+    }
     this.render();
   }
 
@@ -83,8 +86,9 @@ export class ConversationList {
 
   setRead(id) {
     const item = this.items.get(id);
-    if (item && item.unread_count) {
+    if (item && (item.unread_count || item.mention_count)) {
       item.unread_count = 0;
+      item.mention_count = 0;
       this.render();
     }
   }
@@ -122,7 +126,8 @@ export class ConversationList {
     const last = item.last_message;
     const preview = last ? previewText(last, this.me) : 'No messages yet';
     const unread = item.unread_count;
-    const signature = JSON.stringify([name, preview, unread, item.updated_at, this.active === item.id]);
+    const mentions = item.mention_count ?? 0;
+    const signature = JSON.stringify([name, preview, unread, mentions, item.updated_at, this.active === item.id]);
     const li = h('li', {},
       h('a', { href: `#/c/${item.id}`, 'aria-current': this.active === item.id ? 'page' : null,
         class: unread ? 'unread' : null },
@@ -133,10 +138,17 @@ export class ConversationList {
             h('span', { class: 'time' }, shortTime(item.updated_at))),
           h('span', { class: 'line' },
             h('span', { class: 'preview' }, preview),
+            mentions ? mentionBadge(mentions) : null,
             unread ? h('span', { class: 'badge' }, String(unread),
               h('span', { class: 'visually-hidden' }, ' unread')) : null))));
     return { li, signature };
   }
+}
+
+/** "@" (or "@3"), "1 mention" to a screen reader: unread messages that mention me. */
+function mentionBadge(count) {
+  return h('span', { class: 'badge mention-badge' }, count > 1 ? `@${count}` : '@',
+    h('span', { class: 'visually-hidden' }, ` ${count} mention${count > 1 ? 's' : ''}`));
 }
 
 export function title(item) {

@@ -6,6 +6,7 @@
 
 import { byId, fullTime, h, reconcile, shortTime } from './dom.js';
 import { QUICK_EMOJI } from './marks.js';
+import { quoteBlock, withMentions } from './replies.js';
 
 const NEAR_EDGE_PX = 300;
 const AT_BOTTOM_PX = 60;
@@ -102,6 +103,7 @@ export class HistoryView {
         seenText, this.editing === key, this.highlight === key,
         JSON.stringify(message.reactions ?? []), message.pinned, this.reacting === key,
         this.timeline.canPin,
+        JSON.stringify(message.reply_to ?? null), message.mentions?.join(','),
       ].join('\u0000');
       let entry = this.rendered.get(key);
       if (!entry || entry.signature !== signature) {
@@ -159,7 +161,8 @@ export class HistoryView {
   #body(m) {
     if (m.deleted) return h('p', { class: 'content muted' }, 'Message deleted');
     return h('div', {},
-      m.content ? h('p', { class: 'content' }, m.content) : null,
+      quoteBlock(m, this.timeline.id),
+      m.content ? h('p', { class: 'content' }, ...withMentions(m.content, m.mentions, this.me)) : null,
       m.attachment ? attachment(m.attachment) : null);
   }
 
@@ -185,7 +188,10 @@ export class HistoryView {
 
   #footer(m, own, pending, seenText) {
     const parts = [];
-    if (m.edited_at && !m.deleted) parts.push(h('span', { class: 'muted' }, 'edited'));
+    if (m.edited_at && !m.deleted) {
+      parts.push(h('button', { type: 'button', class: 'link muted', 'aria-label': 'Edit history',
+        onclick: () => this.actions.showHistory(m.id) }, 'edited'));
+    }
     if (pending?.state === 'failed') {
       parts.push(h('span', { class: 'error' }, pending.error),
         h('button', { type: 'button', class: 'small', onclick: () => this.actions.retry(pending.key) }, 'Retry'));
@@ -201,6 +207,10 @@ export class HistoryView {
           type: 'button', class: 'link', onclick: () => this.actions.pin(m.id, !m.pinned),
         }, m.pinned ? 'Unpin' : 'Pin'));
       }
+    }
+    if (!pending && !m.deleted && this.editing !== m.id) {
+      parts.push(h('button', { type: 'button', class: 'link', 'aria-label': 'Reply',
+        onclick: () => this.actions.reply(m) }, 'Reply'));
     }
     if (own && !pending && !m.deleted && this.editing !== m.id) {
       parts.push(

@@ -20,7 +20,9 @@ export function loadOutbox(where) {
 
 export function saveOutbox(where, pending) {
   const all = readAll();
-  const kept = pending.map(({ key, client_message_id: id, content }) => ({ key, client_message_id: id, content }));
+  const kept = pending.map(({ key, client_message_id: id, content, reply_to: replyTo }) => ({
+    key, client_message_id: id, content, reply_to: replyTo ?? null,
+  }));
   if (kept.length) all[where] = kept;
   else delete all[where];
   try {

@@ -6,6 +6,7 @@ import { ApiError, describe } from './api.js';
 import { byId } from './dom.js';
 import { confirmDialog, PinsDialog } from './dialogs.js';
 import { HistoryView } from './history-view.js';
+import { EditHistoryDialog, quoteOf } from './replies.js';
 
 // The server tells only the reader's own devices about a read marker today, so while my
 // newest message is unseen the members' markers are fetched again now and then.
@@ -25,7 +26,11 @@ export class Thread {
       toggleReacting: (id) => this.#reacting(id),
       react: (id, emoji, on) => this.#act(() => timeline.react(id, emoji, on)),
       pin: (id, on) => this.#act(() => timeline.pin(id, on)),
+      reply: (message) => this.#replyTo(message),
+      showHistory: (id) => this.versions.open(timeline.id, id),
     });
+    this.versions = new EditHistoryDialog(timeline.api);
+    this.replying = null;
     this.onChange = (event) => this.#changed(event.detail);
     timeline.addEventListener('change', this.onChange);
     this.onVisible = () => this.markRead();
@@ -125,10 +130,14 @@ export class Thread {
     const form = byId('composer');
     const text = byId('composer-text');
     text.value = '';
+    this.#replyTo(null);
+    byId('reply-cancel').onclick = () => this.#replyTo(null);
     text.onkeydown = (event) => {
       if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
         event.preventDefault();
         form.requestSubmit();
+      } else if (event.key === 'Escape' && this.replying) {
+        this.#replyTo(null);
       }
     };
     text.oninput = () => grow(text);
@@ -138,9 +147,11 @@ export class Thread {
       if (!content.trim()) return;
       text.value = '';
       grow(text);
+      const replyTo = this.replying;
+      this.#replyTo(null);
       if (!this.timeline.atNewest) await this.#toNewest();
       this.view.scrollToBottom();
-      await this.timeline.send(content);
+      await this.timeline.send(content, replyTo);
     };
   }
 
@@ -156,6 +167,15 @@ export class Thread {
     } catch (error) {
       byId('log-bottom').textContent = describe(error);
     }
+  }
+
+  /** Reply to `message` (null: not replying): shown above the composer until sent. */
+  #replyTo(message) {
+    this.replying = message ? quoteOf(message) : null;
+    byId('reply-bar').hidden = !message;
+    byId('reply-text').textContent = message
+      ? `Replying to ${message.sender}: ${this.replying.content ?? ''}` : '';
+    if (message) byId('composer-text').focus();
   }
 
   #editing(id) {

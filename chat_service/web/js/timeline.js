@@ -7,6 +7,7 @@ import { describe, query } from './api.js';
 import { compareIds, isNewer, newClientId } from './ids.js';
 import { afterEvent, toggled, withMe } from './marks.js';
 import { loadOutbox, saveOutbox } from './outbox.js';
+import { quoteOf } from './replies.js';
 
 const PAGE = 50;
 const CATCH_UP_PAGE = 100;
@@ -175,6 +176,7 @@ export class Timeline extends EventTarget {
     const merged = { ...known, ...message };
     if (message.reactions) merged.reactions = withMe(known.reactions, message.reactions);
     this.byId.set(message.id, merged);
+    this.#requote(merged);
     this.#changed('update');
   }
 
@@ -213,14 +215,22 @@ export class Timeline extends EventTarget {
     return (await this.api.get(this.#path('/pins'))).messages;
   }
 
+  /** The replies to `message` show it as it is now (edited, or deleted). */
+  #requote(message) {
+    for (const [id, reply] of this.byId) {
+      if (reply.reply_to?.id === message.id) this.byId.set(id, { ...reply, reply_to: quoteOf(message) });
+    }
+  }
+
   remove(message) {
     this.update({ ...message, deleted: true, content: null });
   }
 
   // Sending.
 
-  send(content) {
-    const item = { key: `pending-${newClientId()}`, client_message_id: newClientId(), content };
+  /** `replyTo`: the quote of the message this one replies to, or null. */
+  send(content, replyTo = null) {
+    const item = { key: `pending-${newClientId()}`, client_message_id: newClientId(), content, reply_to: replyTo };
     this.pending.push(item);
     this.#savePending();
     return this.#enqueue(item);
@@ -243,6 +253,7 @@ export class Timeline extends EventTarget {
 
   async #deliver(item) {
     const body = { content: item.content, client_message_id: item.client_message_id };
+    if (item.reply_to) body.reply_to = item.reply_to.id;
     try {
       const message = this.id
         ? await this.api.post(this.#path('/messages'), body)

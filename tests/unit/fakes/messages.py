@@ -55,12 +55,19 @@ class FakeMessageStore:
         return self.messages.get((conversation_id, message_id))
 
     async def edit(
-        self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
+        self,
+        message: Message,
+        user_copies: Sequence[str],
+        content: str,
+        edited_at_ns: int,
+        mentions: Sequence[str] = (),
     ) -> bool:
         key = (message.conversation_id, message.id)
         if self.messages[key].deleted:
             return False
-        self.messages[key] = replace(self.messages[key], content=content, edited_at_ns=edited_at_ns)
+        self.messages[key] = replace(
+            self.messages[key], content=content, edited_at_ns=edited_at_ns, mentions=tuple(mentions)
+        )
         return True
 
     async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from chat_service.domain.ids import day_bucket, sort_key
-from chat_service.domain.models import Message, SharedMessages
+from chat_service.domain.models import Message, Quote, SharedMessages, Unread
 from chat_service.repos.cache.timelines import CachedPage
 
 
@@ -110,12 +110,16 @@ class FakeHistoryStore:
 
     async def count_unread(
         self, owner: object, after: uuid.UUID | None, reader: str, cap: int
-    ) -> int:
+    ) -> Unread:
         self.reads["count_unread"] += 1
         floor = sort_key(after) if after is not None else ""
         found = [
             m
             for m in self.owners.get(owner, [])
             if sort_key(m.id) > floor and m.sender != reader and m.kind == "message"
-        ]
-        return min(len(found), cap)
+        ][:cap]
+        return Unread(len(found), sum(reader in m.mentions for m in found))
+
+    async def quoted(self, owner: object, message_ids: Collection[uuid.UUID]) -> list[Quote]:
+        self.reads["quoted"] += 1
+        return [Quote.of(m) for m in self.owners.get(owner, []) if m.id in message_ids]

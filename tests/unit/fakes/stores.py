@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 
+from chat_service.domain.clock import to_millis
 from chat_service.domain.ids import epoch_ns, sort_key
 from chat_service.domain.models import (
     Conversation,
@@ -15,6 +16,7 @@ from chat_service.domain.models import (
     Role,
     User,
     UserConversation,
+    Version,
 )
 from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
 
@@ -147,6 +149,8 @@ class FakeMessages:
         self._history = history
         self._conversations = conversations
         self.retry_keys: dict[tuple[str, str], tuple[uuid.UUID, uuid.UUID]] = {}
+        self.versions = FakeVersions()
+        self.mentions = FakeMentions()
 
     async def reserve_client_id(
         self, sender: str, client_message_id: str, conversation_id: uuid.UUID, message_id: uuid.UUID
@@ -172,6 +176,7 @@ class FakeMessages:
         for timeline in _copies(message, copies):
             self._history.add(timeline, message)
         conversation = message.conversation_id
+        self.mentions.add(message, message.mentions)
         if direct_between is not None:
             self._conversations.create_direct(conversation, direct_between, message.id)
         await self._conversations.record_activity(conversation, activity_for, message.id)
@@ -182,20 +187,69 @@ class FakeMessages:
         return self._history.get(conversation_id, message_id)
 
     async def edit(
-        self, message: Message, user_copies: Sequence[str], content: str, edited_at_ns: int
+        self,
+        message: Message,
+        user_copies: Sequence[str],
+        content: str,
+        edited_at_ns: int,
+        mentions: Sequence[str] = (),
     ) -> bool:
         stored = self._history.get(message.conversation_id, message.id)
         if stored is None or stored.deleted:
             return False
-        edited = replace(stored, content=content, edited_at_ns=edited_at_ns)
+        if stored.content is not None:
+            since = stored.edited_at_ns or to_millis(epoch_ns(stored.id))
+            self.versions.kept.setdefault(stored.id, []).append(Version(stored.content, since))
+        self.mentions.remove(stored, stored.mentions)
+        self.mentions.add(stored, mentions)
+        edited = replace(
+            stored, content=content, edited_at_ns=edited_at_ns, mentions=tuple(mentions)
+        )
         for timeline in _copies(message, user_copies):
             self._history.add(timeline, edited)
         return True
 
     async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None:
-        deleted = replace(message, content=None, attachment=None, deleted=True)
+        deleted = replace(message, content=None, attachment=None, deleted=True, mentions=())
         for timeline in _copies(message, user_copies):
             self._history.add(timeline, deleted)
+        self.versions.kept.pop(message.id, None)
+        self.mentions.remove(message, message.mentions)
+
+
+class FakeVersions:
+    """`VersionRepository` as the edit history reads it."""
+
+    def __init__(self) -> None:
+        self.kept: dict[uuid.UUID, list[Version]] = {}
+
+    async def earlier(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> list[Version]:
+        return list(self.kept.get(message_id, []))
+
+
+class FakeMentions:
+    """`MentionRepository`: who is mentioned where (never the sender), newest first."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[uuid.UUID, uuid.UUID]] = {}  # username: message: conversation
+
+    def add(self, message: Message, usernames: Sequence[str]) -> None:
+        for name in usernames:
+            if name != message.sender:
+                self.rows.setdefault(name, {})[message.id] = message.conversation_id
+
+    def remove(self, message: Message, usernames: Sequence[str]) -> None:
+        for name in usernames:
+            self.rows.get(name, {}).pop(message.id, None)
+
+    async def newest(
+        self, username: str, before: uuid.UUID | None, limit: int
+    ) -> tuple[list[tuple[uuid.UUID, uuid.UUID]], bool]:
+        ids = sorted(self.rows.get(username, {}), key=sort_key, reverse=True)
+        if before is not None:
+            ids = [i for i in ids if sort_key(i) < sort_key(before)]
+        found = [(self.rows[username][i], i) for i in ids]
+        return found[:limit], len(found) > limit
 
 
 def _copies(message: Message, user_copies: Sequence[str]) -> list[Timeline]:

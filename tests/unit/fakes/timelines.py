@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 
 from chat_service.domain.errors import NotFound
 from chat_service.domain.ids import sort_key
-from chat_service.domain.models import Message
+from chat_service.domain.models import Message, Quote, Unread
 from chat_service.domain.timelines import Direction, NumberedPage, Timeline, TimelinePage
 from tests.unit.fakes.stores import FakeHistory
 
@@ -51,7 +52,11 @@ class FakeTimelines:
         return NumberedPage(page.messages, number, size, len(messages), page.next_cursor)
 
     async def message(self, timeline: Timeline, message_id: uuid.UUID) -> Message | None:
-        return self._history.timelines.get(timeline, {}).get(message_id)
+        found = self._history.timelines.get(timeline, {}).get(message_id)
+        if found is None or found.reply_to_id is None:
+            return found
+        quoted = self._history.timelines.get(timeline, {}).get(found.reply_to_id)
+        return replace(found, reply_to=Quote.of(quoted) if quoted else None)
 
     async def count_unread(
         self,
@@ -60,14 +65,14 @@ class FakeTimelines:
         newest: uuid.UUID,
         reader: str,
         cap: int,
-    ) -> int:
+    ) -> Unread:
         floor = sort_key(read_up_to) if read_up_to is not None else ""
         unread = [
             m
             for m in self._history.newest_first(timeline)
             if sort_key(m.id) > floor and m.sender != reader and m.kind == "message"
-        ]
-        return min(len(unread), cap)
+        ][:cap]
+        return Unread(len(unread), sum(reader in m.mentions for m in unread))
 
 
 def _older(newest_first: list[Message], limit: int) -> TimelinePage:

@@ -12,11 +12,13 @@ from chat_service.infra.caches import CacheRegistry
 from chat_service.repos.cache.events import BusUp
 from chat_service.services.access import ConversationAccess
 from chat_service.services.direct_messages import DirectMessageService
+from chat_service.services.edit_history import EditHistoryService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.marks import MarkEraser
 from chat_service.services.member_cache import MemberCache
 from chat_service.services.members import MembershipService
+from chat_service.services.mentions import MentionService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.pins import PinService
@@ -47,6 +49,8 @@ class World:
     reaction_rows: FakeReactions
     pin_rows: FakePins
     mark_changes: FakeMarkChanges
+    edit_history: EditHistoryService
+    mentions: MentionService
 
 
 class _Ids:
@@ -73,8 +77,9 @@ def world(*usernames: str) -> World:
     members = MemberCache(caches.fifo("members", 100_000), ttl_s=10, clock=lambda: 0.0)
     members.hear(BusUp())
     ids = _Ids(TimeUuidFactory(), clock_ns)
+    stored = FakeMessages(history, conversations)
     writer = MessageWriter(
-        FakeMessages(history, conversations),
+        stored,
         conversations,
         FakeTimelineCache(),  # type: ignore[arg-type]
         events,
@@ -97,6 +102,7 @@ def world(*usernames: str) -> World:
             writer,
             limits,
             clock_ns,
+            timelines,
             marks=MarkEraser(reactions, pins, changes, events),
         ),
         read_markers=ReadMarkerService(conversations, access, events),
@@ -108,4 +114,6 @@ def world(*usernames: str) -> World:
         reaction_rows=reactions,
         pin_rows=pins,
         mark_changes=changes,
+        edit_history=EditHistoryService(access, stored.versions),
+        mentions=MentionService(stored.mentions, conversations, timelines),
     )

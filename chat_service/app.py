@@ -36,6 +36,7 @@ from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.health import StoreProbes
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
+from chat_service.repos.search_index import SearchIndex
 from chat_service.repos.timeline_pages import TimelinePages
 from chat_service.repos.users import UserRepository
 from chat_service.services.access import ConversationAccess
@@ -52,6 +53,7 @@ from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.search import SearchIndexing, SearchService
 from chat_service.services.tokens import TokenIssuer
 
 MAX_BODY_BYTES = 64 * 1024
@@ -117,7 +119,18 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             cache = TimelineCache(
                 redis, _timeline_memos(caches, settings), max_len=settings.cache_history_size
             )
-            writer = MessageWriter(messages, conversations, cache, bus, TimeUuidFactory())
+            search_index = await SearchIndex.create(
+                db,
+                caches.fifo("known_search_windows", settings.local_cache_known_search_windows),
+            )
+            writer = MessageWriter(
+                messages,
+                conversations,
+                cache,
+                bus,
+                TimeUuidFactory(),
+                search=SearchIndexing(search_index, now_ns),
+            )
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
             timelines = TimelinePages(cache, messages.conversations, messages.users)
             access = ConversationAccess(conversations, timelines, members)
@@ -151,6 +164,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 history=HistoryService(access, timelines),
                 messages=MessageService(conversations, access, writer, limits, clock_ns=now_ns),
                 read_markers=ReadMarkerService(conversations, access, bus),
+                search=SearchService(access, timelines, search_index),
             )
             yield
         finally:

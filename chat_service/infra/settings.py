@@ -144,6 +144,7 @@ class Settings(CassandraSettings):
     local_cache_known_users: int = Field(1_000_000, ge=1)
     local_cache_known_direct_conversations: int = Field(200_000, ge=1)
     local_cache_known_bucket_rows: int = Field(100_000, ge=1)
+    local_cache_known_search_windows: int = Field(100_000, ge=1)
 
     send_limit_per_minute: int = Field(60, ge=1)
     send_limit_per_day: int = Field(1000, ge=1)

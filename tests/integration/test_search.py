@@ -153,7 +153,7 @@ async def test_direct_message_search_covers_the_callers_conversations_only(
 ) -> None:
     ann, ann_h = await new_user(client)
     bob, bob_h = await new_user(client)
-    cy, cy_h = await new_user(client)
+    _, cy_h = await new_user(client)
     await send_dm(client, ann_h, bob, "budget draft for ann and bob")
     await send_dm(client, cy_h, ann, "budget draft for cy and ann")
     assert len((await search(client, ann_h, "budget"))["messages"]) == 2

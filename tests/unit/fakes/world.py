@@ -19,7 +19,9 @@ from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.search import SearchIndexing, SearchService
 from tests.unit.fakes.bus import FakeEventBus, FakeLimits
+from tests.unit.fakes.search import FakeTermIndex
 from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages, FakeUsers
 from tests.unit.fakes.timelines import FakeTimelineCache, FakeTimelines
 
@@ -38,6 +40,8 @@ class World:
     messages: MessageService
     read_markers: ReadMarkerService
     direct_messages: DirectMessageService
+    search_index: FakeTermIndex
+    search: SearchService
 
 
 class _Ids:
@@ -64,12 +68,14 @@ def world(*usernames: str) -> World:
     members = MemberCache(caches.fifo("members", 100_000), ttl_s=10, clock=lambda: 0.0)
     members.hear(BusUp())
     ids = _Ids(TimeUuidFactory(), clock_ns)
+    search_index = FakeTermIndex()
     writer = MessageWriter(
         FakeMessages(history, conversations),
         conversations,
         FakeTimelineCache(),  # type: ignore[arg-type]
         events,
         ids,  # type: ignore[arg-type]
+        search=SearchIndexing(search_index, clock_ns),
     )
     access = ConversationAccess(conversations, timelines, members)
     return World(
@@ -85,4 +91,6 @@ def world(*usernames: str) -> World:
         direct_messages=DirectMessageService(
             users, timelines, writer, limits, caches.fifo("known_users", 1_000)
         ),
+        search_index=search_index,
+        search=SearchService(access, timelines, search_index),
     )

@@ -28,7 +28,6 @@ WINDOW_DAYS = 7
 PREFIX = MIN_TERM  # characters of the term in the partition key: any word is one partition
 SCAN_CAP = 5000  # ids read per word and window: bounds a query on a very common word
 WINDOWS_PER_PAGE = 26  # windows one request walks (half a year) before it answers
-_ROWS_PER_BATCH = 32  # rows of one unlogged batch: small enough to stay under the warning
 _TOP = 2**31 - 1
 _LAST_CHAR = "\U0010ffff"
 _GREGORIAN_OFFSET_TICKS = 0x01B21DD213814000
@@ -89,12 +88,13 @@ class SearchIndex:
         """Index `message_id` under `terms` in every scope, written at `at_us`."""
         window = window_of(message_id)
         rows = [
-            self._s["insert"].bind((scope, window, term[:PREFIX], term, message_id, at_us))
+            ((scope, term[:PREFIX]), self._s["insert"].bind(
+                (scope, window, term[:PREFIX], term, message_id, at_us)))
             for scope in scopes
             for term in terms
-        ]
+        ]  # fmt: skip
         new = [scope for scope in scopes if (scope, window) not in self._known_windows]
-        rows.extend(self._s["window"].bind((scope, window)) for scope in new)
+        rows.extend(((scope, ""), self._s["window"].bind((scope, window))) for scope in new)
         await self._write(rows)
         for scope in new:
             self._known_windows[(scope, window)] = True
@@ -106,11 +106,12 @@ class SearchIndex:
         window = window_of(message_id)
         await self._write(
             [
-                self._s["delete"].bind((at_us, scope, window, term[:PREFIX], term, message_id))
+                ((scope, term[:PREFIX]), self._s["delete"].bind(
+                    (at_us, scope, window, term[:PREFIX], term, message_id)))
                 for scope in scopes
                 for term in terms
             ]
-        )
+        )  # fmt: skip
 
     async def find(
         self, scope: str, query: SearchQuery, before: uuid.UUID | None, wanted: int
@@ -147,13 +148,20 @@ class SearchIndex:
             found = ids if found is None else found & ids
         return found or set()
 
-    async def _write(self, statements: list[Any]) -> None:
-        """Unlogged batches of a few rows each, concurrently: the index is derived, and every
-        row is idempotent, so a retry repeats it harmlessly."""
-        batches = []
-        for start in range(0, len(statements), _ROWS_PER_BATCH):
+    async def _write(self, rows: list[tuple[tuple[str, str], Any]]) -> None:
+        """Every partition's rows at once (one batch for a partition's several rows, since
+        Cassandra warns about unlogged batches across partitions): the index is derived and
+        each row idempotent, so a retry repeats it harmlessly."""
+        partitions: dict[tuple[str, str], list[Any]] = {}
+        for partition, statement in rows:
+            partitions.setdefault(partition, []).append(statement)
+        writes = []
+        for statements in partitions.values():
+            if len(statements) == 1:
+                writes.append(self._db.execute(statements[0]))
+                continue
             batch = BatchStatement(BatchType.UNLOGGED)
-            for statement in statements[start : start + _ROWS_PER_BATCH]:
+            for statement in statements:
                 batch.add(statement)
-            batches.append(self._db.execute(batch))
-        await asyncio.gather(*batches)
+            writes.append(self._db.execute(batch))
+        await asyncio.gather(*writes)

@@ -9,6 +9,7 @@ import { ConversationList, title } from './conversation-list.js';
 import { MembersDialog, NewConversationDialog } from './dialogs.js';
 import { Live, STATE_TEXT } from './live.js';
 import { clearOutboxes } from './outbox.js';
+import { SearchPanel } from './search.js';
 import { Session } from './session.js';
 import { Thread } from './thread.js';
 import { Timeline } from './timeline.js';
@@ -75,6 +76,7 @@ class App {
     this.timelines = new Map();
     this.thread = null;
     this.members = new MembersDialog(this.api, this.me, { left: (id) => this.#left(id) });
+    this.search = new SearchPanel(this.api);
     this.newDialog = new NewConversationDialog(this.api, this.me, {
       openDirect: (name) => { location.hash = `#/dm/${encodeURIComponent(name)}`; },
       groupCreated: (group) => {
@@ -111,6 +113,7 @@ class App {
     this.live.stop();
     this.thread?.destroy();
     this.thread = null;
+    this.search.show(null);
     removeEventListener('hashchange', this.onRoute);
     byId('thread').hidden = true;
     byId('placeholder').hidden = false;
@@ -152,6 +155,7 @@ class App {
     }
     this.thread?.destroy();
     this.thread = null;
+    this.search.show(null);
     this.list.setActive(null);
     byId('thread').hidden = true;
     byId('placeholder').hidden = false;
@@ -164,6 +168,7 @@ class App {
     this.list.setActive(timeline.id);
     this.thread = new Thread(timeline, { me: this.me, title: heading, list: this.list, members: this.members });
     this.thread.open(messageId);
+    this.search.show(timeline.id);
     byId('composer-text').focus();
   }
 

@@ -24,6 +24,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import aiohttp
 import orjson
@@ -174,11 +175,25 @@ def messages_compat_page50(seed: dict) -> list[Target]:
     return messages_compat(seed, page=50)
 
 
+def search(seed: dict) -> list[Target]:
+    """A conversation's search: common and rare words, two words, a prefix, a host name."""
+    return [
+        (
+            "GET",
+            f"/api/v1/conversations/{room['id']}/messages/search?q={quote(q)}&limit=20",
+            room["token"],
+        )
+        for room in seed["search_rooms"]
+        for q in seed["search_queries"]
+    ]
+
+
 READ_SCENARIOS: dict[str, Callable[[dict], list[Target]]] = {
     "history_recent": history_recent,
     "history_deep": history_deep,
     "messages_compat": messages_compat,
     "messages_compat_page50": messages_compat_page50,
+    "search": search,
 }
 
 

@@ -51,6 +51,7 @@ SCENARIOS: dict[str, tuple[list[str], str]] = {
     "history_deep": (["--concurrency", "32", *WRK], "p99 <= 50 ms"),
     "messages_compat": (["--concurrency", "32", *WRK], "p99 <= 20 ms"),
     "messages_compat_page50": (["--concurrency", "32", *WRK], "(issue 3: page 50 answers)"),
+    "search": (["--concurrency", "16", *WRK], "(issue 18) p99 <= 50 ms"),
     "health_during_login_storm": (["--rate", "100"], "p99 <= 20 ms"),
     "ws_fanout": (["--rate", "500"], ">= 500 events/s, p99 <= 50 ms"),
     "ws_idle": (["--connections", "10000"], "10,000 connections <= 300 MB"),

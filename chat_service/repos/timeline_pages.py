@@ -116,6 +116,12 @@ class TimelinePages:
         store, _ = self._sources[type(timeline)]
         return await store.get(timeline.owner, message_id)
 
+    async def messages(self, timeline: Timeline, message_ids: list[uuid.UUID]) -> list[Message]:
+        """The messages of `message_ids` that exist, in no particular order (search results:
+        one read per day bucket, not one per message)."""
+        store, _ = self._sources[type(timeline)]
+        return await store.get_many(timeline.owner, message_ids)
+
     async def count_unread(
         self,
         timeline: Timeline,

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
-from chat_service.domain.ids import epoch_ns
+from chat_service.domain.ids import epoch_ns, sort_key
 from chat_service.domain.models import Message, MessageKind
 from chat_service.domain.search import SearchQuery, message_terms
 from chat_service.domain.timelines import (
@@ -23,7 +23,6 @@ from chat_service.domain.timelines import (
     TimelinePage,
 )
 from chat_service.services.access import ConversationAccess
-from chat_service.services.ports import TimelineReader
 
 
 class Hits(Protocol):
@@ -47,6 +46,12 @@ class TermIndex(Protocol):
     async def find(
         self, scope: str, query: SearchQuery, before: uuid.UUID | None, wanted: int
     ) -> Hits: ...
+
+
+class MessagesById(Protocol):
+    """Messages read back by id (`repos.timeline_pages.TimelinePages.messages`)."""
+
+    async def messages(self, timeline: Timeline, message_ids: list[uuid.UUID]) -> list[Message]: ...
 
 
 def scopes_of(message: Message) -> list[str]:
@@ -97,7 +102,7 @@ class SearchIndexing:
 
 class SearchService:
     def __init__(
-        self, access: ConversationAccess, timelines: TimelineReader, index: TermIndex
+        self, access: ConversationAccess, timelines: MessagesById, index: TermIndex
     ) -> None:
         self._access = access
         self._timelines = timelines
@@ -127,8 +132,9 @@ class SearchService:
         scope = _scope(timeline)
         hits = await self._index.find(scope, query, before, limit + 1)
         candidates = hits.ids[: limit + 1]
-        read = await asyncio.gather(*(self._timelines.message(timeline, i) for i in candidates))
-        found = [m for m in read if m is not None and _answers(m, query)]
+        read = await self._timelines.messages(timeline, candidates) if candidates else []
+        read.sort(key=lambda m: sort_key(m.id), reverse=True)
+        found = [m for m in read if _answers(m, query)]
         if len(found) > limit:
             return TimelinePage(found[:limit], found[limit - 1].id)
         if len(hits.ids) > len(candidates):

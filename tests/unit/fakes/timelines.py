@@ -53,6 +53,10 @@ class FakeTimelines:
     async def message(self, timeline: Timeline, message_id: uuid.UUID) -> Message | None:
         return self._history.timelines.get(timeline, {}).get(message_id)
 
+    async def messages(self, timeline: Timeline, message_ids: list[uuid.UUID]) -> list[Message]:
+        held = self._history.timelines.get(timeline, {})
+        return [held[i] for i in reversed(message_ids) if i in held]  # in no given order
+
     async def count_unread(
         self,
         timeline: Timeline,

@@ -25,6 +25,7 @@ CAPACITIES = {
     "known_users": 1_000_000,
     "known_direct_conversations": 200_000,
     "known_bucket_rows": 100_000,
+    "known_search_windows": 100_000,
 }
 
 

@@ -12,9 +12,9 @@ import pytest
 from chat_service.domain.errors import NotFound
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Message
-from chat_service.domain.search import parse_query
+from chat_service.domain.search import SearchQuery, parse_query
 from chat_service.services.search import SearchIndexing
-from tests.unit.fakes.search import FakeTermIndex
+from tests.unit.fakes.search import FakeHits, FakeTermIndex
 from tests.unit.fakes.world import World, world
 
 
@@ -115,3 +115,41 @@ async def test_a_stale_row_does_not_answer_for_text_the_message_no_longer_has() 
     await w.search_index.add([f"c:{room}"], sent.id, ["alpha"], 10**18)  # left by a race
     page = await w.search.in_conversation("ann", room, parse_query("alpha"), None, 20)
     assert page.messages == []
+
+
+async def _searching(texts: list[str]) -> tuple[World, uuid.UUID, list[Message]]:
+    """A room with `texts` sent in it, and its messages newest first."""
+    w = world("ann")
+    room = await _room(w)
+    sent = [await w.messages.post("ann", room, text, None, None) for text in texts]
+    return w, room, sent[::-1]
+
+
+def _index_answers(w: World, ids: list[uuid.UUID], floor: uuid.UUID | None) -> None:
+    """The index answers these candidates whatever it is asked (rows left by races)."""
+
+    async def find(scope: str, query: SearchQuery, before: object, wanted: int) -> FakeHits:
+        return FakeHits(ids, floor)
+
+    w.search_index.find = find  # type: ignore[method-assign]
+
+
+async def test_more_candidates_than_a_page_hand_on_the_last_message_answered() -> None:
+    w, room, newest_first = await _searching([f"pin {n}" for n in range(6)])
+    _index_answers(w, [m.id for m in newest_first], None)
+    page = await w.search.in_conversation("ann", room, parse_query("pin"), None, 2)
+    assert page.messages == newest_first[:2]
+    assert page.next_cursor == newest_first[1].id
+
+
+async def test_candidates_that_no_longer_match_leave_a_short_page_and_paging_goes_on() -> None:
+    w, room, newest_first = await _searching(["pin a", "other", "other", "pin b"])
+    _index_answers(w, [m.id for m in newest_first], None)  # two stale candidates
+    page = await w.search.in_conversation("ann", room, parse_query("pin"), None, 2)
+    assert [m.content for m in page.messages] == ["pin b"]
+    assert page.next_cursor == newest_first[2].id  # the last candidate read
+    floor = uuid.uuid1()
+    _index_answers(w, [newest_first[3].id], floor)
+    page = await w.search.in_conversation("ann", room, parse_query("pin"), page.next_cursor, 2)
+    assert [m.content for m in page.messages] == ["pin a"]
+    assert page.next_cursor == floor  # where the index goes on from

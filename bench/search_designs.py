@@ -160,7 +160,7 @@ async def run(args: argparse.Namespace) -> None:
             f"{1000 * spent['a'] / n:.2f} ms a write (row + SAI)"
         )
         print(f"(b) {rows['b'] / n:.1f} term rows a message, "
-              f"{1000 * spent['b'] / n:.2f} ms a write (one statement per partition, concurrently)")  # fmt: skip
+              f"{1000 * spent['b'] / n:.2f} ms a write (a statement per partition)")  # fmt: skip
 
         buckets = sorted({day_bucket(m.id) for m in history}, reverse=True)
         selects: dict[int, Any] = {}

@@ -1,5 +1,6 @@
-"""Searching a conversation in the web client: the results list, and a result opening the
-history around its message, even one far older than the newest page."""
+"""Searching in the web client: a conversation's results, a result opening the history
+around its message (even one far older than the newest page), and all of one's direct
+messages."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ async def test_a_search_result_opens_the_history_around_its_message(
 ) -> None:
     reader, _ = await new_user(http, "finder")
     writer, writer_h = await new_user(http, "teller")
+    _, other_h = await new_user(http, "other")
+    await send_dm(http, other_h, reader, "Deploy checklist from someone else")
     await send_dm(http, writer_h, reader, "We deploy on Mondays usually")
     await send_dm(http, writer_h, reader, TARGET)
     for n in range(80):  # the target is far from the newest page
@@ -53,3 +56,9 @@ async def test_a_search_result_opens_the_history_around_its_message(
     await person.page.get_by_label("Search this conversation").fill("nothing_like_this")
     await person.page.get_by_label("Search this conversation").press("Enter")
     await expect(person.page.get_by_text("No messages found.")).to_be_visible()
+
+    await person.page.get_by_label("Search this conversation").fill("deploy")
+    await person.page.get_by_label("In all my direct messages").check()
+    await expect(results).to_have_count(3)
+    await results.filter(has_text="Deploy checklist").click()  # another conversation
+    await expect(person.message("Deploy checklist from someone else")).to_be_in_viewport()

@@ -1,5 +1,6 @@
-// Searching the open conversation: a panel under its header with the query, the results
-// newest first (sender, time, text) and "More results" while the server has a cursor.
+// Searching the open conversation (or, ticked, all of one's direct messages): a panel under
+// its header with the query, the results newest first (sender, time, text) and "More
+// results" while the server has a cursor.
 // A result is a link to #/c/<id>/m/<message id>, which opens the history around it; the
 // panel and its results stay while the same conversation is open.
 
@@ -17,6 +18,7 @@ export class SearchPanel {
     this.results = byId('search-results');
     this.status = byId('search-status');
     this.more = byId('search-more');
+    this.direct = byId('search-direct');
     this.cursor = null;
     this.asked = '';
     byId('search-button').onclick = () => this.toggle();
@@ -26,6 +28,7 @@ export class SearchPanel {
       this.#search(this.input.value.trim(), null);
     };
     this.more.onclick = () => this.#search(this.asked, this.cursor);
+    this.direct.onchange = () => this.#search(this.input.value.trim(), null);
     this.input.onkeydown = (event) => {
       if (event.key === 'Escape') this.close();
     };
@@ -53,6 +56,7 @@ export class SearchPanel {
     this.panel.hidden = true;
     byId('search-button').setAttribute('aria-expanded', 'false');
     this.input.value = '';
+    this.direct.checked = false;
     this.asked = '';
     this.cursor = null;
     this.results.replaceChildren();
@@ -63,12 +67,12 @@ export class SearchPanel {
   async #search(q, cursor) {
     if (!q || !this.conversationId) return;
     const id = this.conversationId;
+    const where = this.direct.checked ? '/messages/search' : `/conversations/${id}/messages/search`;
     this.status.textContent = 'Searching…';
     this.more.hidden = true;
     if (!cursor) this.results.replaceChildren();
     try {
-      const page = await this.api.get(
-        `/conversations/${id}/messages/search${query({ q, before: cursor, limit: PAGE })}`);
+      const page = await this.api.get(`${where}${query({ q, before: cursor, limit: PAGE })}`);
       if (id !== this.conversationId) return; // another conversation was opened meanwhile
       this.asked = q;
       this.cursor = page.next_cursor;

@@ -201,6 +201,19 @@ def react(seed: dict) -> list[Target]:
     ]
 
 
+def search(seed: dict) -> list[Target]:
+    """A conversation's search: common and rare words, two words, a prefix, a host name."""
+    return [
+        (
+            "GET",
+            f"/api/v1/conversations/{room['id']}/messages/search?q={quote(q)}&limit=20",
+            room["token"],
+        )
+        for room in seed["search_rooms"]
+        for q in seed["search_queries"]
+    ]
+
+
 READ_SCENARIOS: dict[str, Callable[[dict], list[Target]]] = {
     "history_recent": history_recent,
     "history_deep": history_deep,
@@ -208,6 +221,7 @@ READ_SCENARIOS: dict[str, Callable[[dict], list[Target]]] = {
     "messages_compat_page50": messages_compat_page50,
     "history_reactions": history_reactions,
     "react": react,  # not a read, but the same shape: one request picked from a list
+    "search": search,
 }
 
 

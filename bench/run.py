@@ -54,6 +54,7 @@ SCENARIOS: dict[str, tuple[list[str], str]] = {
     "history_deep": (["--concurrency", "32", *WRK], "p99 <= 50 ms"),
     "messages_compat": (["--concurrency", "32", *WRK], "p99 <= 20 ms"),
     "messages_compat_page50": (["--concurrency", "32", *WRK], "(issue 3: page 50 answers)"),
+    "search": (["--concurrency", "16", *WRK], "(issue 18) p99 <= 50 ms"),
     "health_during_login_storm": (["--rate", "100"], "p99 <= 20 ms"),
     "history_reactions": (["--concurrency", "16", *WRK], "within 10% of history_recent"),
     "react": (["--concurrency", "32", *WRK], "(issue 18: a reaction's write and event)"),

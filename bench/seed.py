@@ -8,6 +8,7 @@ import asyncio
 import random
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +35,7 @@ HEAVY_USERS, HEAVY_MESSAGES = 3, 10_000
 # message has 1 to 3 emoji from 1 to 5 of the room's members.
 REACTION_ROOMS, REACTION_MEMBERS, REACTION_MESSAGES = 20, 5, 60
 EMOJI = ("👍", "🎉", "❤️", "😂", "👀", "🚀", "🙏", "✅")
+SEARCH_ROOMS, SEARCH_MESSAGES = 4, 500
 
 
 async def seed(settings: Settings, base_url: str) -> dict[str, Any]:
@@ -47,10 +49,13 @@ async def seed(settings: Settings, base_url: str) -> dict[str, Any]:
         rooms = await _rooms(http, base_url, users, ROOMS, ROOM_MESSAGES)
         deep = await _rooms(http, base_url, users, DEEP_ROOMS, DEEP_MESSAGES)
         reacted = await _reaction_rooms(http, base_url, users)
+        searched = await _rooms(
+            http, base_url, users, SEARCH_ROOMS, SEARCH_MESSAGES, text=searchable_text
+        )
     for room in deep:
         # Oldest first: ids[50:180] are 520 to 650 messages from the newest, past the cache.
         room["deep_cursors"] = room.pop("ids")[50 : DEEP_MESSAGES - 520]
-    for room in rooms:
+    for room in [*rooms, *searched]:
         room.pop("ids")
     return {
         "users": users,
@@ -59,6 +64,8 @@ async def seed(settings: Settings, base_url: str) -> dict[str, Any]:
         "deep_rooms": deep,
         "reaction_rooms": reacted,
         "emoji": list(EMOJI),
+        "search_rooms": searched,
+        "search_queries": SEARCH_QUERIES,
     }
 
 
@@ -117,8 +124,34 @@ async def _heavy_histories(
     return heavy
 
 
+# Searchable text: words of a small vocabulary, most used first (Zipf-like), with a URL or
+# a file name now and then; the queries the `search` scenario asks each search room.
+_WORDS = [
+    "deploy", "deploying", "release", "build", "review", "meeting", "report", "budget",
+    "server", "database", "cache", "backup", "incident", "rollout", "feature", "ticket",
+    "sprint", "design", "launch", "metrics", "customer", "invoice", "migration", "latency",
+    "schedule", "roadmap", "standup", "hotfix", "staging",
+]  # fmt: skip
+SEARCH_QUERIES = ["deploy", "report budget", "incident", "rollo", "example.com", "hotfix"]
+
+
+def searchable_text(n: int) -> str:
+    rng = random.Random(n)
+    words = rng.choices(_WORDS, [1 / (rank + 1) for rank in range(len(_WORDS))], k=8)
+    if n % 10 == 0:
+        words.append(f"https://docs.example.com/runbooks/{rng.choice(_WORDS)}_{n}")
+    if n % 15 == 0:
+        words.append(f"q{n % 4 + 1}_report.pdf")
+    return " ".join(words)
+
+
 async def _rooms(
-    http: aiohttp.ClientSession, base: str, users: list[dict[str, str]], count: int, messages: int
+    http: aiohttp.ClientSession,
+    base: str,
+    users: list[dict[str, str]],
+    count: int,
+    messages: int,
+    text: Callable[[int], str] = lambda n: f"message {n}",
 ) -> list[dict[str, Any]]:
     async def room(owner: dict[str, str]) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {owner['token']}"}
@@ -132,7 +165,7 @@ async def _rooms(
         for n in range(messages):
             async with http.post(
                 f"{base}/api/v1/conversations/{conversation['id']}/messages",
-                json={"content": f"message {n}"}, headers=headers,
+                json={"content": text(n)}, headers=headers,
             ) as response:  # fmt: skip
                 ids.append((await response.json())["id"])
         return {"id": conversation["id"], "token": owner["token"], "ids": ids}

@@ -46,6 +46,7 @@ from chat_service.repos.messages import MessageRepository
 from chat_service.repos.pins import PinRepository
 from chat_service.repos.reactions import ReactionRepository
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
+from chat_service.repos.search_index import SearchIndex
 from chat_service.repos.timeline_pages import TimelinePages
 from chat_service.repos.users import UserRepository
 from chat_service.services.access import ConversationAccess
@@ -69,6 +70,7 @@ from chat_service.services.passwords import PasswordHasher
 from chat_service.services.pins import PinService
 from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.search import SearchIndexing, SearchService
 from chat_service.services.sessions import Sessions
 from chat_service.services.tokens import TokenIssuer
 
@@ -154,7 +156,18 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             pins = await PinRepository.create(db)
             marks = MarksReader(reactions, pins, marks_memory)
             events = MarkedEvents(bus, marks)  # edits carry their reactions and pin
-            writer = MessageWriter(messages, conversations, cache, events, TimeUuidFactory())
+            search_index = await SearchIndex.create(
+                db,
+                caches.fifo("known_search_windows", settings.local_cache_known_search_windows),
+            )
+            writer = MessageWriter(
+                messages,
+                conversations,
+                cache,
+                events,
+                TimeUuidFactory(),
+                search=SearchIndexing(search_index, now_ns),
+            )
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
             timelines = TimelinePages(cache, messages.conversations, messages.users)
             access = ConversationAccess(conversations, timelines, members)
@@ -232,6 +245,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 pins=PinService(access, pins, marks, marks_memory, events, clock_ns=now_ns),
                 edit_history=EditHistoryService(access, messages.versions),
                 mentions=MentionService(messages.mentions, conversations, timelines),
+                search=SearchService(access, timelines, search_index),
             )
             yield
         finally:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from chat_service.api import accounts, direct_messages, docs, health, live, marks
+from chat_service.api import accounts, direct_messages, docs, health, live, marks, search
 from chat_service.api import conversations as conv
 from chat_service.api.auth import ACCESS, Access
 from chat_service.api.metrics import metrics_endpoint
@@ -59,6 +59,7 @@ def setup_routes(app: web.Application) -> None:
 
     add("POST", f"{API}/messages/send", direct_messages.send)
     collection("GET", f"{API}/messages", direct_messages.history)
+    add("GET", f"{API}/messages/search", search.in_direct_messages)
 
     conversations = f"{API}/conversations"
     one = f"{conversations}/{{conversation_id}}"
@@ -72,6 +73,7 @@ def setup_routes(app: web.Application) -> None:
     add("DELETE", f"{one}/members/{{username}}", conv.remove_member)
     collection("GET", f"{one}/messages", conv.history)
     collection("POST", f"{one}/messages", conv.post_message)
+    add("GET", f"{one}/messages/search", search.in_conversation)  # before `message`
     add("GET", message, conv.get_message)
     add("PATCH", message, conv.edit_message)
     add("DELETE", message, conv.delete_message)

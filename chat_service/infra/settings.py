@@ -148,6 +148,7 @@ class Settings(CassandraSettings):
     # the age that bounds a memory whose change event was lost.
     local_cache_marks: int = Field(50_000, ge=1)
     local_cache_marks_max_age_s: float = Field(30.0, gt=0)
+    local_cache_known_search_windows: int = Field(100_000, ge=1)
 
     send_limit_per_minute: int = Field(60, ge=1)
     send_limit_per_day: int = Field(1000, ge=1)

@@ -124,6 +124,12 @@ class TimelinePages:
         [quoting] = await with_quotes(store, timeline.owner, [found])
         return quoting
 
+    async def messages(self, timeline: Timeline, message_ids: list[uuid.UUID]) -> list[Message]:
+        """The messages of `message_ids` that exist, in no particular order (search results:
+        one read per day bucket, not one per message)."""
+        store, _ = self._sources[type(timeline)]
+        return await store.get_many(timeline.owner, message_ids)
+
     async def count_unread(
         self,
         timeline: Timeline,

@@ -77,6 +77,7 @@ class TimelineStore:
             "newest_before": f"{select} AND message_id < ? LIMIT ?",
             "ids": f"SELECT message_id FROM {t.messages} WHERE {owner} = ? AND bucket = ? LIMIT ?",
             "get": f"{select} AND message_id = ?",
+            "get_many": f"{select} AND message_id IN ?",
             "buckets_up": f"SELECT bucket FROM {t.index} WHERE {owner} = ? AND bucket >= ? "
             "ORDER BY bucket ASC LIMIT ?",
             "oldest_after": f"{select} AND message_id > ? ORDER BY message_id ASC LIMIT ?",
@@ -149,6 +150,19 @@ class TimelineStore:
             self._s["quoted"], (owner, buckets, list(message_ids)), plain_rows=True
         )
         return [Quote.make(row[0], row[1], row[2], bool(row[3])) for row in rows]
+
+    async def get_many(self, owner: object, message_ids: list[uuid.UUID]) -> list[Message]:
+        """The messages of `message_ids` that exist: one read per day bucket they fall in."""
+        by_bucket: dict[int, list[uuid.UUID]] = {}
+        for message_id in message_ids:
+            by_bucket.setdefault(day_bucket(message_id), []).append(message_id)
+        pages = await asyncio.gather(
+            *(
+                self._db.execute(self._s["get_many"], (owner, bucket, ids), plain_rows=True)
+                for bucket, ids in by_bucket.items()
+            )
+        )
+        return [self._message(owner, row) for rows in pages for row in rows]
 
     async def bucket_counts(self, owner: object) -> list[tuple[int, int]]:
         """(bucket, messages) newest first."""

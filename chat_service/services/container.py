@@ -17,6 +17,7 @@ from chat_service.services.message_commands import MessageService
 from chat_service.services.pins import PinService
 from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.search import SearchService
 
 
 @dataclass(frozen=True)
@@ -34,3 +35,4 @@ class Services:
     pins: PinService  # pin, unpin, the pinned messages
     edit_history: EditHistoryService  # the earlier texts of a message
     mentions: MentionService  # the messages that mention the caller
+    search: SearchService  # message search in a conversation or the caller's DMs

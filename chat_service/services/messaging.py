@@ -79,6 +79,16 @@ class EventPublisher(Protocol):
     async def publish(self, event: Event) -> None: ...
 
 
+class SearchIndexer(Protocol):
+    """The search index's side of each write (`services.search.SearchIndexing`)."""
+
+    async def indexed(self, message: Message) -> None: ...
+
+    async def reindexed(self, before: Message, after: Message) -> None: ...
+
+    async def removed(self, message: Message) -> None: ...
+
+
 # The metric's children, bound once: `labels()` takes a lock and builds a key every call.
 _STORED = {kind: metrics.MESSAGES_STORED.labels(kind.value) for kind in ConversationType}
 # How long a retry waits for the first attempt, still in flight, to store its message.
@@ -115,6 +125,7 @@ class MessageWriter:
         events: EventPublisher,
         ids: TimeUuidFactory,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        search: SearchIndexer | None = None,
     ) -> None:
         self._messages = messages
         self._conversations = conversations
@@ -122,6 +133,7 @@ class MessageWriter:
         self._events = events
         self._ids = ids
         self._sleep = sleep
+        self._search = search  # None: messages are not searchable (some unit tests)
 
     async def post(self, target: Target, draft: Draft) -> Message:
         message_id = self._ids.new()
@@ -156,6 +168,8 @@ class MessageWriter:
         if not direct:  # every other member's list row, after the message is stored
             others = [name for name in target.members if name != sender]
             await self._conversations.record_activity(target.conversation_id, others, message.id)
+        if self._search is not None:  # findable before anyone is told of it
+            await self._search.indexed(message)
         await self._cache.append(_timelines(message), message)
         await self._notify(EventType.MESSAGE_CREATED, target.members, message)
         return message
@@ -185,12 +199,16 @@ class MessageWriter:
         if not await self._messages.edit(message, participants, content, edited_at_ns, mentions):
             return None
         edited = replace(message, content=content, edited_at_ns=edited_at_ns, mentions=mentions)
+        if self._search is not None:
+            await self._search.reindexed(message, edited)
         await self._cache.replace(_timelines(edited), edited)
         await self._notify(EventType.MESSAGE_UPDATED, audience, edited)
         return edited
 
     async def delete(self, message: Message, audience: Sequence[str]) -> Message:
         await self._messages.soft_delete(message, _participants(message))
+        if self._search is not None:
+            await self._search.removed(message)
         deleted = replace(message, content=None, attachment=None, deleted=True, mentions=())
         await self._cache.replace(_timelines(deleted), deleted)
         await self._notify(EventType.MESSAGE_DELETED, audience, deleted)

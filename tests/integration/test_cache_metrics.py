@@ -27,6 +27,7 @@ CAPACITIES = {
     "known_bucket_rows": 100_000,
     "session_generations": 100_000,
     "marks": 50_000,
+    "known_search_windows": 100_000,
 }
 
 

@@ -165,6 +165,23 @@ def after_quoted_deleted(group: str) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def search_requests(group: str) -> list[dict[str, Any]]:
+    """Search after the group message was edited to "edited", and before it is deleted."""
+    found = "pm.expect(pm.response.json().messages.map(m => m.id)).to.include(pm.collectionVariables.get('{}'));"
+    return [
+        request("Search group by prefix", "GET", f"{group}/messages/search?q=EDIT&limit=5", 200,
+                tests=test("found", found.format("group_message"))
+                + test("page shape", "pm.expect(pm.response.json()).to.have.keys('messages', 'next_cursor');")),
+        request("Search group, old text: nothing", "GET", f"{group}/messages/search?q=group%20hello", 200,
+                tests=test("none", "pm.expect(pm.response.json().messages).to.eql([]);")),
+        request("Search without a word: 400", "GET", f"{group}/messages/search?q=%20-%20", 400),
+        request("Search direct messages", "GET", f"{API}/messages/search?q=postm", 200,
+                tests=test("found", found.format("dm_id"))),
+        request("Search direct messages as b", "GET", f"{API}/messages/search?q=hello%20from", 200, token="token_b",
+                tests=test("found", found.format("dm_id"))),
+    ]  # fmt: skip
+
+
 def items() -> list[dict[str, Any]]:
     def login(user: str, save: str) -> dict[str, Any]:
         return request(
@@ -262,6 +279,7 @@ def items() -> list[dict[str, Any]]:
         request("Edit message", "PATCH", f"{group}/messages/{{{{group_message}}}}", 200, {"content": "edited"},
                 tests=test("edited_at", "pm.expect(pm.response.json().edited_at).to.be.a('string');")),
         request("Edit as b: 403", "PATCH", f"{group}/messages/{{{{group_message}}}}", 403, {"content": "mine now"}, token="token_b"),
+        *search_requests(group),
         request("Mark read as b", "POST", f"{group}/read", 204, {"message_id": "{{group_message}}"}, token="token_b"),
         *reactions_and_pins(group),
         *replies_mentions_history(group),
@@ -270,8 +288,11 @@ def items() -> list[dict[str, Any]]:
                 tests=test("no content", "const b = pm.response.json(); pm.expect(b.deleted).to.eql(true); pm.expect(b.content).to.eql(null);")),
         *after_delete(group),
         *after_quoted_deleted(group),
+        request("Deleted message is not found", "GET", f"{group}/messages/search?q=edited", 200,
+                tests=test("none", "pm.expect(pm.response.json().messages).to.eql([]);")),
         request("Remove c", "DELETE", f"{group}/members/{{{{user_c}}}}", 204),
         request("Removed c cannot read: 404", "GET", group, 404, token="token_c"),
+        request("Removed c cannot search: 404", "GET", f"{group}/messages/search?q=edited", 404, token="token_c"),
         request("Unknown conversation: 404", "GET", f"{API}/conversations/00000000-0000-4000-8000-000000000000", 404),
         request("Logout", "POST", f"{API}/auth/logout", 204, {"refresh_token": "{{token_refresh}}"}, token=None),
         request("Refresh after logout: 401", "POST", f"{API}/auth/refresh", 401, {"refresh_token": "{{token_refresh}}"}, token=None),

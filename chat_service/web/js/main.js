@@ -11,6 +11,7 @@ import { ConversationList, title } from './conversation-list.js';
 import { MembersDialog, NewConversationDialog } from './dialogs.js';
 import { Live, STATE_TEXT } from './live.js';
 import { clearOutboxes } from './outbox.js';
+import { SearchPanel } from './search.js';
 import { Session } from './session.js';
 import { Thread } from './thread.js';
 import { Timeline } from './timeline.js';
@@ -79,6 +80,7 @@ class App {
     this.timelines = new Map();
     this.thread = null;
     this.members = new MembersDialog(this.api, this.me, { left: (id) => this.#left(id) });
+    this.search = new SearchPanel(this.api);
     this.newDialog = new NewConversationDialog(this.api, this.me, {
       openDirect: (name) => { location.hash = `#/dm/${encodeURIComponent(name)}`; },
       groupCreated: (group) => {
@@ -115,6 +117,7 @@ class App {
     this.live.stop();
     this.thread?.destroy();
     this.thread = null;
+    this.search.show(null);
     removeEventListener('hashchange', this.onRoute);
     byId('thread').hidden = true;
     byId('placeholder').hidden = false;
@@ -156,6 +159,7 @@ class App {
     }
     this.thread?.destroy();
     this.thread = null;
+    this.search.show(null);
     this.list.setActive(null);
     byId('thread').hidden = true;
     byId('placeholder').hidden = false;
@@ -168,6 +172,7 @@ class App {
     this.list.setActive(timeline.id);
     this.thread = new Thread(timeline, { me: this.me, title: heading, list: this.list, members: this.members });
     this.thread.open(messageId);
+    this.search.show(timeline.id);
     byId('composer-text').focus();
   }
 

@@ -58,6 +58,10 @@ class FakeTimelines:
         quoted = self._history.timelines.get(timeline, {}).get(found.reply_to_id)
         return replace(found, reply_to=Quote.of(quoted) if quoted else None)
 
+    async def messages(self, timeline: Timeline, message_ids: list[uuid.UUID]) -> list[Message]:
+        held = self._history.timelines.get(timeline, {})
+        return [held[i] for i in reversed(message_ids) if i in held]  # in no given order
+
     async def count_unread(
         self,
         timeline: Timeline,

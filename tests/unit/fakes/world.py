@@ -24,8 +24,10 @@ from chat_service.services.messaging import MessageWriter
 from chat_service.services.pins import PinService
 from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.search import SearchIndexing, SearchService
 from tests.unit.fakes.bus import FakeEventBus, FakeLimits
 from tests.unit.fakes.marks import FakeMarkChanges, FakeMarks, FakePins, FakeReactions
+from tests.unit.fakes.search import FakeTermIndex
 from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages, FakeUsers
 from tests.unit.fakes.timelines import FakeTimelineCache, FakeTimelines
 
@@ -51,6 +53,8 @@ class World:
     mark_changes: FakeMarkChanges
     edit_history: EditHistoryService
     mentions: MentionService
+    search_index: FakeTermIndex
+    search: SearchService
 
 
 class _Ids:
@@ -78,12 +82,14 @@ def world(*usernames: str) -> World:
     members.hear(BusUp())
     ids = _Ids(TimeUuidFactory(), clock_ns)
     stored = FakeMessages(history, conversations)
+    search_index = FakeTermIndex()
     writer = MessageWriter(
         stored,
         conversations,
         FakeTimelineCache(),  # type: ignore[arg-type]
         events,
         ids,  # type: ignore[arg-type]
+        search=SearchIndexing(search_index, clock_ns),
     )
     access = ConversationAccess(conversations, timelines, members)
     reactions, pins, changes = FakeReactions(), FakePins(), FakeMarkChanges()
@@ -116,4 +122,6 @@ def world(*usernames: str) -> World:
         mark_changes=changes,
         edit_history=EditHistoryService(access, stored.versions),
         mentions=MentionService(stored.mentions, conversations, timelines),
+        search_index=search_index,
+        search=SearchService(access, timelines, search_index),
     )

@@ -16,6 +16,11 @@ class EventType(StrEnum):
     MEMBER_JOINED = "conversation.member_joined"
     MEMBER_LEFT = "conversation.member_left"
     READ = "conversation.read"
+    TYPING = "typing"
+
+
+# Events that are only live: never kept for catching up (`/sync` leaves them out).
+EPHEMERAL_EVENTS = frozenset({EventType.TYPING})
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,3 +31,4 @@ class Event:
     message: Message | None = None  # message.* events
     username: str | None = None  # membership and read events
     message_id: uuid.UUID | None = None  # read events
+    usernames: tuple[str, ...] | None = None  # typing: everyone typing in the conversation

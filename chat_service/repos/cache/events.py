@@ -85,6 +85,7 @@ def encode_event(event: Event) -> bytes:
             "m": encode(event.message).decode() if event.message else None,
             "u": event.username,
             "i": str(event.message_id) if event.message_id else None,
+            "n": event.usernames,
         }
     )
 
@@ -98,4 +99,5 @@ def decode_event(raw: bytes) -> Event:
         message=decode(data["m"].encode()) if data["m"] else None,
         username=data["u"],
         message_id=uuid.UUID(data["i"]) if data["i"] else None,
+        usernames=tuple(data["n"]) if data.get("n") is not None else None,
     )

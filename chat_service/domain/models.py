@@ -119,3 +119,10 @@ class ConversationSummary:
     last_message: Message | None
     unread_count: int
     updated_at_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    username: str
+    online: bool
+    last_seen_ns: int | None  # when the last device closed, to the minute; None while online

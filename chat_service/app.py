@@ -26,15 +26,18 @@ from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
 from chat_service.repos.cache.events import EventBus
+from chat_service.repos.cache.presence import OnlineUsers
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import (
     TimelineCache,
     TimelineMemos,
     remembered_page_bytes,
 )
+from chat_service.repos.cache.typing import TypingRegistry
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.health import StoreProbes
 from chat_service.repos.messages import MessageRepository
+from chat_service.repos.presence import PresenceRepository
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
 from chat_service.repos.timeline_pages import TimelinePages
 from chat_service.repos.users import UserRepository
@@ -51,8 +54,11 @@ from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
+from chat_service.services.presence import PresenceService
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.roster_cache import RosterCache
 from chat_service.services.tokens import TokenIssuer
+from chat_service.services.typing import GROUP_MAX, TypingService
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -99,8 +105,14 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             caches.fifo("members", settings.local_cache_members),
             ttl_s=settings.local_cache_members_ttl_s,
         )
-        delivery = asyncio.create_task(_hear_events(bus, hub, members))
+        rosters = RosterCache(
+            caches.fifo("rosters", settings.local_cache_rosters),
+            ttl_s=settings.local_cache_members_ttl_s,
+            keep_max=GROUP_MAX,
+        )
+        delivery = asyncio.create_task(_hear_events(bus, hub, members, rosters))
         publishing = asyncio.create_task(caches.publish_every())
+        renewing: asyncio.Task[None] | None = None
         try:
             users = await UserRepository.create(db)
             conversations = await ConversationRepository.create(db)
@@ -117,10 +129,20 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             cache = TimelineCache(
                 redis, _timeline_memos(caches, settings), max_len=settings.cache_history_size
             )
-            writer = MessageWriter(messages, conversations, cache, bus, TimeUuidFactory())
-            limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
             timelines = TimelinePages(cache, messages.conversations, messages.users)
             access = ConversationAccess(conversations, timelines, members)
+            typing = TypingService(TypingRegistry(redis), rosters, conversations, access, bus)
+            writer = MessageWriter(
+                messages, conversations, cache, bus, TimeUuidFactory(), typing=typing
+            )
+            limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
+            presence = PresenceService(
+                OnlineUsers(redis),
+                await PresenceRepository.create(db),
+                ttl_s=settings.presence_ttl_s,
+                save_every_s=settings.presence_save_every_s,
+            )
+            renewing = asyncio.create_task(presence.renew_every(settings.presence_renew_s))
             app[SERVICES] = Services(
                 health=HealthService(StoreProbes(db, redis)),
                 accounts=AccountService(
@@ -151,9 +173,13 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 history=HistoryService(access, timelines),
                 messages=MessageService(conversations, access, writer, limits, clock_ns=now_ns),
                 read_markers=ReadMarkerService(conversations, access, bus),
+                typing=typing,
+                presence=presence,
             )
             yield
         finally:
+            if renewing is not None:
+                renewing.cancel()
             delivery.cancel()
             publishing.cancel()
             caches.close()
@@ -165,11 +191,12 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
     return context
 
 
-async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache) -> None:
-    """Everything this process hears on the bus: the member cache first (a removal is
+async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache, rosters: RosterCache) -> None:
+    """Everything this process hears on the bus: the member caches first (a removal is
     forgotten before anything else happens here), then live delivery."""
     async for item in bus.listen():
         members.hear(item)
+        rosters.hear(item)
         hub.hear(item)
 
 

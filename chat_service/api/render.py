@@ -14,6 +14,7 @@ from chat_service.domain.models import (
     ConversationSummary,
     Member,
     Message,
+    Presence,
     SharedMessages,
     TokenPair,
     User,
@@ -124,4 +125,12 @@ def summary(value: ConversationSummary) -> dict[str, Any]:
         "last_message": message(value.last_message) if value.last_message else None,
         "unread_count": value.unread_count,
         "updated_at": format_ns(value.updated_at_ns),
+    }
+
+
+def presence(item: Presence) -> dict[str, object]:
+    return {
+        "username": item.username,
+        "online": item.online,
+        "last_seen_at": format_ns(item.last_seen_ns) if item.last_seen_ns is not None else None,
     }

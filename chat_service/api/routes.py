@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from chat_service.api import accounts, direct_messages, docs, health, live
+from chat_service.api import accounts, activity, direct_messages, docs, health, live
 from chat_service.api import conversations as conv
 from chat_service.api.auth import ACCESS, Access
 from chat_service.api.metrics import metrics_endpoint
@@ -49,6 +49,7 @@ def setup_routes(app: web.Application) -> None:
     add("POST", f"{API}/auth/refresh", accounts.refresh, PUBLIC)
     add("POST", f"{API}/auth/logout", accounts.logout, PUBLIC)
     add("GET", f"{API}/users/me", accounts.me)
+    add("GET", f"{API}/users/presence", activity.presence)
     collection("GET", f"{API}/users", accounts.search)
 
     add("POST", f"{API}/messages/send", direct_messages.send)
@@ -70,6 +71,7 @@ def setup_routes(app: web.Application) -> None:
     add("PATCH", message, conv.edit_message)
     add("DELETE", message, conv.delete_message)
     add("POST", f"{one}/read", conv.mark_read)
+    add("POST", f"{one}/typing", activity.typing)
 
     client = WebClient.load()  # the web client: `/`, and its assets by version
     add("GET", "/", client.page, PUBLIC)

@@ -11,7 +11,9 @@ from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
 from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
+from chat_service.services.presence import PresenceService
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.typing import TypingService
 
 
 @dataclass(frozen=True)
@@ -24,3 +26,5 @@ class Services:
     history: HistoryService  # a conversation's pages and single messages
     messages: MessageService  # post, edit, delete in a conversation
     read_markers: ReadMarkerService
+    typing: TypingService  # typing indicators
+    presence: PresenceService  # who is online, and when they were last seen

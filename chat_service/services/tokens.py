@@ -21,6 +21,8 @@ _NS = 1_000_000_000
 class AccessClaims:
     user_id: uuid.UUID
     username: str
+    # When the token expires (s since the epoch): a WebSocket opened with it closes then.
+    expires_at_s: float = field(default=0.0, compare=False)
     # The id as text, made once per verified token: logs and error reports carry it on
     # every request, and formatting a UUID costs as much as looking the token up.
     user_id_text: str = field(init=False, compare=False, repr=False)
@@ -88,8 +90,9 @@ class TokenIssuer:
                 algorithms=[self._algorithm],
                 options={"require": ["exp", "sub", "iat"]},
             )
-            access = AccessClaims(uuid.UUID(claims["sub"]), str(claims["username"]))
-            return access, float(claims["exp"])
+            expires_s = float(claims["exp"])
+            access = AccessClaims(uuid.UUID(claims["sub"]), str(claims["username"]), expires_s)
+            return access, expires_s
         except (jwt.PyJWTError, KeyError, ValueError, TypeError, OverflowError) as exc:
             raise Unauthenticated("The access token is missing, invalid or expired.") from exc
 

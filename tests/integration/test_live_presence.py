@@ -1,0 +1,97 @@
+"""Typing, presence and expired tokens over real WebSockets, across two service processes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from chat_service.infra.settings import Settings
+from tests.integration.processes import ServiceProcess, services, start_service, stop_service
+from tests.integration.test_live import Api, next_event
+
+TOKEN_TTL_S = 2
+
+
+@pytest.fixture(scope="module")
+async def pair(migrated: Settings) -> AsyncIterator[list[ServiceProcess]]:
+    async with services(migrated, 2) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def _presence(api: Api, token: str, *names: str) -> list[dict]:
+    found = await api.call("GET", f"/users/presence?usernames={','.join(names)}", token)
+    return found["presence"]
+
+
+async def _until_offline(api: Api, token: str, name: str) -> dict:
+    """The server handles a close after the client's returns: ask until it has."""
+    for _ in range(100):
+        (found,) = await _presence(api, token, name)
+        if not found["online"]:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{name} stayed online")
+
+
+async def test_typing_reaches_members_on_the_other_process(pair, http) -> None:
+    one, two = Api(http, pair[0]), Api(http, pair[1])
+    ann, ann_token = await one.user()
+    bob, bob_token = await one.user()
+    group = await one.call("POST", "/conversations", ann_token, name="Typing", members=[bob])
+    bob_ws, ann_ws = await two.socket(bob_token), await one.socket(ann_token)
+    await ann_ws.send_json({"type": "typing", "data": {"conversation_id": group["id"]}})
+    assert await next_event(bob_ws, "typing") == {
+        "conversation_id": group["id"],
+        "usernames": [ann],
+    }
+    await two.call("POST", f"/conversations/{group['id']}/typing", bob_token)
+    assert (await next_event(ann_ws, "typing"))["usernames"] == sorted([ann, bob])
+    await two.call("POST", f"/conversations/{group['id']}/messages", ann_token, content="hi")
+    assert (await next_event(bob_ws, "typing"))["usernames"] == [bob]
+    for ws in (ann_ws, bob_ws):
+        await ws.close()
+
+
+async def test_presence_with_two_devices_on_two_processes(pair, http) -> None:
+    one, two = Api(http, pair[0]), Api(http, pair[1])
+    ann, ann_token = await one.user()
+    _, bob_token = await one.user()
+    phone, laptop = await one.socket(ann_token), await two.socket(ann_token)
+    for api in (one, two):
+        assert (await _presence(api, bob_token, ann))[0]["online"]
+    await phone.close()
+    await asyncio.sleep(0.3)  # let process one handle the close; ann must stay online
+    for api in (one, two):
+        assert await _presence(api, bob_token, ann) == [
+            {"username": ann, "online": True, "last_seen_at": None}
+        ]
+    await laptop.close()
+    seen = await _until_offline(one, bob_token, ann)
+    assert seen["last_seen_at"] is not None and seen["last_seen_at"].endswith(":00.000000000Z")
+    assert await _presence(two, bob_token, ann) == [seen]
+
+
+async def test_a_socket_closes_with_4002_when_its_token_expires(migrated: Settings, http) -> None:
+    service = await start_service(migrated, JWT_ACCESS_TTL_S=str(TOKEN_TTL_S))
+    try:
+        api = Api(http, service)
+        _, token = await api.user()
+        ws = await api.socket(token)
+        await ws.send_json({"type": "ping"})
+        assert (await ws.receive_json(timeout=5))["type"] == "pong"  # open until expiry
+        closing = await ws.receive(timeout=TOKEN_TTL_S + 5)
+        assert closing.type == aiohttp.WSMsgType.CLOSE
+        assert (ws.close_code, closing.extra) == (4002, "token expired")
+        async with http.get(f"{service.url}/ws?token={token}") as response:
+            assert response.status == 401  # the client refreshes, then reconnects
+    finally:
+        await stop_service(service)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 import uuid
@@ -22,7 +23,7 @@ class AccessClaims:
     user_id: uuid.UUID
     username: str
     # When the token expires (s since the epoch): a WebSocket opened with it closes then.
-    expires_at_s: float = field(default=0.0, compare=False)
+    expires_at_s: float = field(default=math.inf, compare=False)
     # The id as text, made once per verified token: logs and error reports carry it on
     # every request, and formatting a UUID costs as much as looking the token up.
     user_id_text: str = field(init=False, compare=False, repr=False)

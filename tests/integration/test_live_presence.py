@@ -61,6 +61,29 @@ async def test_typing_reaches_members_on_the_other_process(pair, http) -> None:
         await ws.close()
 
 
+async def test_joins_and_removals_in_one_process_reach_typing_in_the_other(pair, http) -> None:
+    """Process two remembers the member list (no read per signal) and forgets it when a
+    membership event made in process one reaches it."""
+    one, two = Api(http, pair[0]), Api(http, pair[1])
+    ann, ann_token = await one.user()
+    bob, bob_token = await one.user()
+    group = await one.call("POST", "/conversations", ann_token, name="Roster", members=[])
+    ann_ws = await two.socket(ann_token)
+    await two.call("POST", f"/conversations/{group['id']}/typing", ann_token)  # remembered
+    await one.call("POST", f"/conversations/{group['id']}/members", ann_token, username=bob)
+    assert (await next_event(ann_ws, "conversation.member_joined"))["username"] == bob
+    await two.call("POST", f"/conversations/{group['id']}/typing", bob_token)
+    assert (await next_event(ann_ws, "typing"))["usernames"] == sorted([ann, bob])
+    await one.call("DELETE", f"/conversations/{group['id']}/members/{bob}", ann_token)
+    assert (await next_event(ann_ws, "conversation.member_left"))["username"] == bob
+    async with http.post(
+        f"{two.base}/conversations/{group['id']}/typing",
+        headers={"Authorization": f"Bearer {bob_token}"},
+    ) as response:
+        assert response.status == 404
+    await ann_ws.close()
+
+
 async def test_presence_with_two_devices_on_two_processes(pair, http) -> None:
     one, two = Api(http, pair[0]), Api(http, pair[1])
     ann, ann_token = await one.user()

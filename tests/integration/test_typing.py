@@ -39,9 +39,17 @@ async def _typing(client: TestClient, headers: dict[str, str], conversation: str
     return response.status
 
 
+async def _socket(client: TestClient, headers: dict[str, str]) -> ClientWebSocketResponse:
+    """A socket the server has registered: it answered a ping."""
+    ws = await client.ws_connect(f"/ws?token={_token(headers)}")
+    await ws.send_json({"type": "ping"})
+    assert (await ws.receive_json(timeout=10))["type"] == "pong"
+    return ws
+
+
 async def _next_typing(ws: ClientWebSocketResponse) -> dict[str, Any]:
     while True:
-        message = await ws.receive_json(timeout=5)
+        message = await ws.receive_json(timeout=10)
         if message["type"] == "typing":
             return message["data"]
 
@@ -62,8 +70,7 @@ async def test_the_other_members_hear_who_is_typing_until_one_sends(client: Test
     bob, bob_h = await new_user(client)
     cat, cat_h = await new_user(client)
     group = await create_group(client, ann_h, [bob, cat])
-    bob_ws = await client.ws_connect(f"/ws?token={_token(bob_h)}")
-    ann_ws = await client.ws_connect(f"/ws?token={_token(ann_h)}")
+    bob_ws, ann_ws = await _socket(client, bob_h), await _socket(client, ann_h)
     assert await _typing(client, ann_h, group["id"]) == 204
     assert await _next_typing(bob_ws) == {"conversation_id": group["id"], "usernames": [ann]}
     await cat_ws_signal(client, cat_h, group["id"])

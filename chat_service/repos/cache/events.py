@@ -59,8 +59,9 @@ class EventBus:
                 yield BusUp()
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
-                    if message is not None:
-                        yield decode_event(message["data"])
+                    event = None if message is None else _decoded(message["data"])
+                    if event is not None:
+                        yield event
             except (RedisError, OSError) as exc:
                 if not down:
                     down = True
@@ -74,6 +75,17 @@ class EventBus:
 async def _close_quietly(pubsub: object) -> None:
     with contextlib.suppress(RedisError, OSError):
         await pubsub.aclose()  # type: ignore[attr-defined]
+
+
+def _decoded(raw: bytes) -> Event | None:
+    """The event, or None for one this version cannot read (an event type added by a newer
+    version during a rolling deploy, say): skipped, rather than ending the subscription
+    and with it every live delivery of this process."""
+    try:
+        return decode_event(raw)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.info("events.undecodable", error=str(exc))
+        return None
 
 
 def encode_event(event: Event) -> bytes:

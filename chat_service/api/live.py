@@ -47,9 +47,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
             try:
                 frame = await ws.receive(timeout=min(settings.idle_timeout_s, until_expiry))
             except TimeoutError:
-                if expires_at - loop.time() <= 0:
-                    continue  # closed as expired at the top of the loop
-                await connection.close(CLOSE_IDLE, "idle timeout")
+                # Which wait ran out (a timer may fire a hair early: do not read the clock).
+                if until_expiry <= settings.idle_timeout_s:
+                    await connection.close(CLOSE_TOKEN_EXPIRED, "token expired")
+                else:
+                    await connection.close(CLOSE_IDLE, "idle timeout")
                 break
             if frame.type in _ENDED:
                 break

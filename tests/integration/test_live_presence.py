@@ -12,7 +12,7 @@ from chat_service.infra.settings import Settings
 from tests.integration.processes import ServiceProcess, services, start_service, stop_service
 from tests.integration.test_live import Api, next_event
 
-TOKEN_TTL_S = 2
+TOKEN_TTL_S = 4
 
 
 @pytest.fixture(scope="module")
@@ -103,17 +103,41 @@ async def test_presence_with_two_devices_on_two_processes(pair, http) -> None:
     assert await _presence(two, bob_token, ann) == [seen]
 
 
-async def test_a_socket_closes_with_4002_when_its_token_expires(migrated: Settings, http) -> None:
-    service = await start_service(migrated, JWT_ACCESS_TTL_S=str(TOKEN_TTL_S))
+async def _closing(ws: aiohttp.ClientWebSocketResponse, within: float) -> tuple[int | None, str]:
+    """The close the server sends, answering its pings meanwhile (aiohttp does)."""
+    closing = await ws.receive(timeout=within)
+    assert closing.type == aiohttp.WSMsgType.CLOSE, closing
+    return ws.close_code, closing.extra
+
+
+async def _keep_pinging(ws: aiohttp.ClientWebSocketResponse) -> None:
+    while not ws.closed:
+        await ws.send_json({"type": "ping"})
+        await asyncio.sleep(0.25)
+
+
+async def test_sockets_close_when_idle_4000_or_when_their_token_expires_4002(
+    migrated: Settings, http
+) -> None:
+    """Idle closes 1 s after the last frame; expiry closes at the token's `exp` however
+    busy the socket is."""
+    service = await start_service(
+        migrated, JWT_ACCESS_TTL_S=str(TOKEN_TTL_S), WS_IDLE_TIMEOUT_S="1"
+    )
     try:
         api = Api(http, service)
         _, token = await api.user()
-        ws = await api.socket(token)
-        await ws.send_json({"type": "ping"})
-        assert (await ws.receive_json(timeout=5))["type"] == "pong"  # open until expiry
-        closing = await ws.receive(timeout=TOKEN_TTL_S + 5)
-        assert closing.type == aiohttp.WSMsgType.CLOSE
-        assert (ws.close_code, closing.extra) == (4002, "token expired")
+        quiet, busy = await api.socket(token), await api.socket(token)
+        pinging = asyncio.create_task(_keep_pinging(busy))
+        assert await _closing(quiet, within=TOKEN_TTL_S) == (4000, "idle timeout")
+        assert not busy.closed
+        while (
+            message := await busy.receive(timeout=TOKEN_TTL_S + 5)
+        ).type is aiohttp.WSMsgType.TEXT:
+            assert message.json()["type"] == "pong"
+        assert message.type == aiohttp.WSMsgType.CLOSE
+        assert (busy.close_code, message.extra) == (4002, "token expired")
+        await pinging
         async with http.get(f"{service.url}/ws?token={token}") as response:
             assert response.status == 401  # the client refreshes, then reconnects
     finally:

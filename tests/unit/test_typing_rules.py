@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 import pytest
 
 from chat_service.domain.errors import NotFound
 from chat_service.domain.events import EPHEMERAL_EVENTS, Event, EventType
-from chat_service.domain.models import Conversation, ConversationType, Member, Role
+from chat_service.domain.ids import TimeUuidFactory
+from chat_service.domain.models import Conversation, ConversationType, Member, MessageKind, Role
 from chat_service.infra.caches import CacheRegistry
 from chat_service.repos.cache.events import BusUp
 from chat_service.services.access import ConversationAccess
 from chat_service.services.member_cache import MemberCache
+from chat_service.services.messaging import Draft, MessageWriter, Target
 from chat_service.services.roster_cache import RosterCache
 from chat_service.services.typing import GROUP_MAX, TypingService
 from tests.unit.fakes.bus import FakeEventBus
 from tests.unit.fakes.live import FakeTypingStore
+from tests.unit.fakes.messages import FakeActivityStore, FakeEvents, FakeMessageStore
+from tests.unit.fakes.messages import FakeTimelines as FakeWriterTimelines
 from tests.unit.fakes.stores import FakeConversations, FakeHistory
 from tests.unit.fakes.timelines import FakeTimelines
 
@@ -174,3 +179,29 @@ async def test_a_removal_heard_on_the_bus_takes_effect_for_typing() -> None:
 
 def test_typing_is_never_kept_for_catching_up() -> None:
     assert EventType.TYPING in EPHEMERAL_EVENTS
+
+
+class Stops:
+    def __init__(self) -> None:
+        self.calls: list[tuple[uuid.UUID, str, tuple[str, ...]]] = []
+
+    async def stopped(
+        self, conversation_id: uuid.UUID, sender: str, members: Sequence[str]
+    ) -> None:
+        self.calls.append((conversation_id, sender, tuple(members)))
+
+
+async def test_a_sent_message_ends_the_senders_typing_a_system_event_does_not() -> None:
+    stops = Stops()
+    writer = MessageWriter(
+        FakeMessageStore(),
+        FakeActivityStore(),
+        FakeWriterTimelines(),
+        FakeEvents(),
+        TimeUuidFactory(),
+        typing=stops,
+    )
+    room = Target(uuid.uuid4(), ConversationType.GROUP, ("ann", "bob"))
+    await writer.post(room, Draft("ann", "hello"))
+    await writer.post(room, Draft("bob", None, kind=MessageKind.MEMBER_JOINED))
+    assert stops.calls == [(room.conversation_id, "ann", ("ann", "bob"))]

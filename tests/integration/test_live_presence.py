@@ -32,6 +32,14 @@ async def _presence(api: Api, token: str, *names: str) -> list[dict]:
     return found["presence"]
 
 
+async def _counted(api: Api, token: str) -> aiohttp.ClientWebSocketResponse:
+    """A socket the server has counted: it answered a ping, so its user is online."""
+    ws = await api.socket(token)
+    await ws.send_json({"type": "ping"})
+    assert await next_event(ws, "pong", within=10) == {}
+    return ws
+
+
 async def _until_offline(api: Api, token: str, name: str) -> dict:
     """The server handles a close after the client's returns: ask until it has."""
     for _ in range(100):
@@ -47,7 +55,7 @@ async def test_typing_reaches_members_on_the_other_process(pair, http) -> None:
     ann, ann_token = await one.user()
     bob, bob_token = await one.user()
     group = await one.call("POST", "/conversations", ann_token, name="Typing", members=[bob])
-    bob_ws, ann_ws = await two.socket(bob_token), await one.socket(ann_token)
+    bob_ws, ann_ws = await _counted(two, bob_token), await _counted(one, ann_token)
     await ann_ws.send_json({"type": "typing", "data": {"conversation_id": group["id"]}})
     assert await next_event(bob_ws, "typing") == {
         "conversation_id": group["id"],
@@ -68,7 +76,7 @@ async def test_joins_and_removals_in_one_process_reach_typing_in_the_other(pair,
     ann, ann_token = await one.user()
     bob, bob_token = await one.user()
     group = await one.call("POST", "/conversations", ann_token, name="Roster", members=[])
-    ann_ws = await two.socket(ann_token)
+    ann_ws = await _counted(two, ann_token)
     await two.call("POST", f"/conversations/{group['id']}/typing", ann_token)  # remembered
     await one.call("POST", f"/conversations/{group['id']}/members", ann_token, username=bob)
     assert (await next_event(ann_ws, "conversation.member_joined"))["username"] == bob
@@ -88,7 +96,7 @@ async def test_presence_with_two_devices_on_two_processes(pair, http) -> None:
     one, two = Api(http, pair[0]), Api(http, pair[1])
     ann, ann_token = await one.user()
     _, bob_token = await one.user()
-    phone, laptop = await one.socket(ann_token), await two.socket(ann_token)
+    phone, laptop = await _counted(one, ann_token), await _counted(two, ann_token)
     for api in (one, two):
         assert (await _presence(api, bob_token, ann))[0]["online"]
     await phone.close()

@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
+from aiohttp import ClientWebSocketResponse
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
@@ -36,6 +37,14 @@ async def _eventually_offline(client: TestClient, headers: dict[str, str], name:
     raise AssertionError(f"{name} stayed online")
 
 
+async def _socket(client: TestClient, token: str) -> ClientWebSocketResponse:
+    """A socket the server has counted: it answered a ping, so its user is online."""
+    ws = await client.ws_connect(f"/ws?token={token}")
+    await ws.send_json({"type": "ping"})
+    assert (await ws.receive_json(timeout=10))["type"] == "pong"
+    return ws
+
+
 async def test_names_are_checked(client: TestClient) -> None:
     _, headers = await new_user(client)
     too_many = ",".join(f"user{i:03d}" for i in range(101))
@@ -64,8 +73,7 @@ async def test_online_while_a_socket_is_open_then_last_seen_to_the_minute(
     ann, ann_h = await new_user(client)
     _, bob_h = await new_user(client)
     token = ann_h["Authorization"].removeprefix("Bearer ")
-    phone = await client.ws_connect(f"/ws?token={token}")
-    laptop = await client.ws_connect(f"/ws?token={token}")
+    phone, laptop = await _socket(client, token), await _socket(client, token)
     assert await _presence(client, bob_h, ann) == [
         {"username": ann, "online": True, "last_seen_at": None}
     ]
@@ -92,7 +100,7 @@ async def test_online_while_a_socket_is_open_then_last_seen_to_the_minute(
 async def test_cassandra_answers_when_redis_forgot(client: TestClient, redis: Redis) -> None:
     ann, ann_h = await new_user(client)
     token = ann_h["Authorization"].removeprefix("Bearer ")
-    await (await client.ws_connect(f"/ws?token={token}")).close()
+    await (await _socket(client, token)).close()
     first = await _eventually_offline(client, ann_h, ann)
     await redis.delete(f"presence:{{{ann}}}:last")
     assert (await _presence(client, ann_h, ann))[0] == first

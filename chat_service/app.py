@@ -30,12 +30,14 @@ from chat_service.infra.settings import Settings
 from chat_service.mail.smtp import SmtpSender, SmtpSettings
 from chat_service.mail.templates import MailTemplates
 from chat_service.repos.cache.events import BusDown, BusUp, EventBus
+from chat_service.repos.cache.presence import OnlineUsers
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import (
     TimelineCache,
     TimelineMemos,
     remembered_page_bytes,
 )
+from chat_service.repos.cache.typing import TypingRegistry
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.email_tokens import EmailTokenRepository
 from chat_service.repos.health import StoreProbes
@@ -44,6 +46,7 @@ from chat_service.repos.marks import MarksReader
 from chat_service.repos.marks_memory import MarksMemory
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.pins import PinRepository
+from chat_service.repos.presence import PresenceRepository
 from chat_service.repos.reactions import ReactionRepository
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
 from chat_service.repos.search_index import SearchIndex
@@ -68,11 +71,14 @@ from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
 from chat_service.services.pins import PinService
+from chat_service.services.presence import PresenceService
 from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.roster_cache import RosterCache
 from chat_service.services.search import SearchIndexing, SearchService
 from chat_service.services.sessions import Sessions
 from chat_service.services.tokens import TokenIssuer
+from chat_service.services.typing import GROUP_MAX, TypingService
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -126,6 +132,11 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         )
         publishing = asyncio.create_task(caches.publish_every())
         background: list[asyncio.Task[None]] = [publishing]
+        rosters = RosterCache(
+            caches.fifo("rosters", settings.local_cache_rosters),
+            ttl_s=settings.local_cache_members_ttl_s,
+            keep_max=GROUP_MAX,
+        )
         try:
             users = await UserRepository.create(db)
             sessions = Sessions(
@@ -136,7 +147,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 clock_ns=now_ns,
                 on_ended=_socket_closer(hub),
             )
-            listeners: list[Listener] = [members, sessions, marks_memory]
+            listeners: list[Listener] = [members, rosters, sessions, marks_memory]
             background.append(asyncio.create_task(_hear_events(bus, hub, listeners)))
             conversations = await ConversationRepository.create(db)
             messages = await MessageRepository.create(
@@ -160,6 +171,9 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 db,
                 caches.fifo("known_search_windows", settings.local_cache_known_search_windows),
             )
+            timelines = TimelinePages(cache, messages.conversations, messages.users)
+            access = ConversationAccess(conversations, timelines, members)
+            typing = TypingService(TypingRegistry(redis), rosters, conversations, access, bus)
             writer = MessageWriter(
                 messages,
                 conversations,
@@ -167,10 +181,16 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 events,
                 TimeUuidFactory(),
                 search=SearchIndexing(search_index, now_ns),
+                typing=typing,
             )
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
-            timelines = TimelinePages(cache, messages.conversations, messages.users)
-            access = ConversationAccess(conversations, timelines, members)
+            presence = PresenceService(
+                OnlineUsers(redis),
+                await PresenceRepository.create(db),
+                ttl_s=settings.presence_ttl_s,
+                save_every_s=settings.presence_save_every_s,
+            )
+            background.append(asyncio.create_task(presence.renew_every(settings.presence_renew_s)))
             mail = MailDelivery(
                 (await MailOutboxRepository.create(db)).on_queue(settings.mail_queue),
                 SmtpSender(_smtp_settings(settings)),
@@ -246,6 +266,8 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 edit_history=EditHistoryService(access, messages.versions),
                 mentions=MentionService(messages.mentions, conversations, timelines),
                 search=SearchService(access, timelines, search_index),
+                typing=typing,
+                presence=presence,
             )
             yield
         finally:

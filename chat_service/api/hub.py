@@ -157,4 +157,6 @@ def _render(event: Event) -> str:
         data["username"] = event.username
     if event.message_id is not None:
         data["message_id"] = str(event.message_id)
+    if event.usernames is not None:
+        data["usernames"] = list(event.usernames)
     return orjson.dumps({"type": event.type.value, "data": data}).decode()

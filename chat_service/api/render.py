@@ -17,6 +17,7 @@ from chat_service.domain.models import (
     Message,
     MessageMarks,
     PageMarks,
+    Presence,
     Quote,
     ReactionCount,
     SharedMessages,
@@ -196,4 +197,12 @@ def summary(value: ConversationSummary) -> dict[str, Any]:
         "unread_count": value.unread_count,
         "mention_count": value.mention_count,
         "updated_at": format_ns(value.updated_at_ns),
+    }
+
+
+def presence(item: Presence) -> dict[str, object]:
+    return {
+        "username": item.username,
+        "online": item.online,
+        "last_seen_at": format_ns(item.last_seen_ns) if item.last_seen_ns is not None else None,
     }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from chat_service.api import accounts, direct_messages, docs, health, live, marks, search
+from chat_service.api import accounts, activity, direct_messages, docs, health, live, marks, search
 from chat_service.api import conversations as conv
 from chat_service.api.auth import ACCESS, Access
 from chat_service.api.metrics import metrics_endpoint
@@ -55,6 +55,7 @@ def setup_routes(app: web.Application) -> None:
     add("POST", f"{API}/auth/password", accounts.change_password)
     add("POST", f"{API}/auth/logout-all", accounts.logout_all)
     add("GET", f"{API}/users/me", accounts.me)
+    add("GET", f"{API}/users/presence", activity.presence)
     collection("GET", f"{API}/users", accounts.search)
 
     add("POST", f"{API}/messages/send", direct_messages.send)
@@ -87,6 +88,7 @@ def setup_routes(app: web.Application) -> None:
     add("DELETE", f"{one}/pins/{{message_id}}", marks.unpin)
     add("GET", f"{message}/history", conv.message_history)
     add("GET", f"{API}/users/me/mentions", direct_messages.mentions)
+    add("POST", f"{one}/typing", activity.typing)
 
     client = WebClient.load()  # the web client: `/`, and its assets by version
     add("GET", "/", client.page, PUBLIC)

@@ -22,6 +22,11 @@ class EventType(StrEnum):
     SESSIONS_ENDED = "account.sessions_ended"
     REACTIONS = "message.reactions"
     PINS = "conversation.pins"
+    TYPING = "typing"
+
+
+# Events that are only live: never kept for catching up (`/sync` leaves them out).
+EPHEMERAL_EVENTS = frozenset({EventType.TYPING, EventType.SESSIONS_ENDED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,3 +44,4 @@ class Event:
     emoji: str | None = None
     added: bool | None = None
     pinned: bool | None = None
+    usernames: tuple[str, ...] | None = None  # typing: everyone typing in the conversation

@@ -252,3 +252,10 @@ class Pin:
     message_id: uuid.UUID
     pinned_by: str
     pinned_at_ns: int
+
+
+@dataclass(frozen=True, slots=True)
+class Presence:
+    username: str
+    online: bool
+    last_seen_ns: int | None  # when the last device closed, to the minute; None while online

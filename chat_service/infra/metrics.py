@@ -106,3 +106,8 @@ def registry() -> CollectorRegistry:
     workers = CollectorRegistry()
     multiprocess.MultiProcessCollector(workers)
     return workers
+
+
+# Typing (services/typing.py): signals received, and the events they caused.
+TYPING_SIGNALS = Counter("typing_signals_total", "Typing signals received")
+TYPING_FANOUTS = Counter("typing_fanouts_total", "Typing events published to a conversation")

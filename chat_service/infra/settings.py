@@ -159,9 +159,15 @@ class Settings(CassandraSettings):
     ws_idle_timeout_s: float = Field(3600.0, gt=0)
     ws_queue_size: int = Field(256, ge=1, le=100_000)
 
+    # Presence (services/presence.py) and typing (services/typing.py).
+    presence_ttl_s: float = Field(60.0, gt=0)
+    presence_renew_s: float = Field(20.0, gt=0)
+    presence_save_every_s: int = Field(900, ge=1)
+    local_cache_rosters: int = Field(10_000, ge=1)
+
     jwt_secret: SecretStr = SecretStr("")
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
-    jwt_access_ttl_s: int = Field(24 * 3600, ge=60)
+    jwt_access_ttl_s: int = Field(24 * 3600, ge=1)
     jwt_refresh_ttl_s: int = Field(30 * 24 * 3600, ge=60)
     bcrypt_cost: int = Field(12, ge=4, le=16)
 

@@ -15,9 +15,11 @@ from chat_service.services.members import MembershipService
 from chat_service.services.mentions import MentionService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.pins import PinService
+from chat_service.services.presence import PresenceService
 from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
 from chat_service.services.search import SearchService
+from chat_service.services.typing import TypingService
 
 
 @dataclass(frozen=True)
@@ -36,3 +38,5 @@ class Services:
     edit_history: EditHistoryService  # the earlier texts of a message
     mentions: MentionService  # the messages that mention the caller
     search: SearchService  # message search in a conversation or the caller's DMs
+    typing: TypingService  # typing indicators
+    presence: PresenceService  # who is online, and when they were last seen

@@ -4,6 +4,7 @@
 2. Every Cassandra copy, with the conversation rows a direct message (re)creates and the
    sender's activity and read marker, all or nothing; the counters after it.
 3. Every other member's activity (groups), then the Redis cache, then the live event.
+4. The sender stops counting as typing there (a message ends a typing indicator).
 Cassandra accepts a message before anything derived from it is written. This module says
 what each step writes; the repositories decide how it is written.
 """
@@ -89,6 +90,14 @@ class SearchIndexer(Protocol):
     async def removed(self, message: Message) -> None: ...
 
 
+class TypingStops(Protocol):
+    """Typing indicators (`services.typing.TypingService`)."""
+
+    async def stopped(
+        self, conversation_id: uuid.UUID, sender: str, members: Sequence[str]
+    ) -> None: ...
+
+
 # The metric's children, bound once: `labels()` takes a lock and builds a key every call.
 _STORED = {kind: metrics.MESSAGES_STORED.labels(kind.value) for kind in ConversationType}
 # How long a retry waits for the first attempt, still in flight, to store its message.
@@ -126,6 +135,7 @@ class MessageWriter:
         ids: TimeUuidFactory,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         search: SearchIndexer | None = None,
+        typing: TypingStops | None = None,
     ) -> None:
         self._messages = messages
         self._conversations = conversations
@@ -134,6 +144,7 @@ class MessageWriter:
         self._ids = ids
         self._sleep = sleep
         self._search = search  # None: messages are not searchable (some unit tests)
+        self._typing = typing
 
     async def post(self, target: Target, draft: Draft) -> Message:
         message_id = self._ids.new()
@@ -172,6 +183,8 @@ class MessageWriter:
             await self._search.indexed(message)
         await self._cache.append(_timelines(message), message)
         await self._notify(EventType.MESSAGE_CREATED, target.members, message)
+        if self._typing is not None and draft.kind is MessageKind.MESSAGE:
+            await self._typing.stopped(target.conversation_id, draft.sender, target.members)
         return message
 
     async def stored_retry(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 import uuid
@@ -24,6 +25,8 @@ class AccessClaims:
     # The account's session generation when the token was issued (`gen`; 0 when absent):
     # ending every session changes the account's, and the token stops working.
     generation: int = 0
+    # When the token expires (s since the epoch): a WebSocket opened with it closes then.
+    expires_at_s: float = field(default=math.inf, compare=False)
     # The id as text, made once per verified token: logs and error reports carry it on
     # every request, and formatting a UUID costs as much as looking the token up.
     user_id_text: str = field(init=False, compare=False, repr=False)
@@ -99,10 +102,14 @@ class TokenIssuer:
                 algorithms=[self._algorithm],
                 options={"require": ["exp", "sub", "iat"]},
             )
+            expires_s = float(claims["exp"])
             access = AccessClaims(
-                uuid.UUID(claims["sub"]), str(claims["username"]), int(claims.get("gen", 0))
+                uuid.UUID(claims["sub"]),
+                str(claims["username"]),
+                int(claims.get("gen", 0)),
+                expires_at_s=expires_s,
             )
-            return access, float(claims["exp"])
+            return access, expires_s
         except (jwt.PyJWTError, KeyError, ValueError, TypeError, OverflowError) as exc:
             raise Unauthenticated("The access token is missing, invalid or expired.") from exc
 

@@ -22,6 +22,7 @@ CAPACITIES = {
     "timeline_floors": 100_000,
     "verified_tokens": 20_000,
     "members": 100_000,
+    "rosters": 10_000,
     "known_users": 1_000_000,
     "known_direct_conversations": 200_000,
     "known_bucket_rows": 100_000,

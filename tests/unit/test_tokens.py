@@ -83,3 +83,10 @@ def test_a_signed_token_with_an_absurd_expiry_is_refused_not_a_crash(now_s: int)
     )
     with pytest.raises(Unauthenticated):
         issuer(Clock(now_s)).verify(forged_by_a_key_holder)
+
+
+def test_claims_carry_the_expiry_a_socket_closes_at(now_s: int) -> None:
+    tokens = issuer(Clock(now_s), ttl_s=90)
+    token, expires_ns = tokens.issue(USER_ID, "alice", now_s * 1_000_000_000)
+    for _ in range(2):  # decoded, then remembered
+        assert tokens.verify(token).expires_at_s == now_s + 90 == expires_ns // 1_000_000_000

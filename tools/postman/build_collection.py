@@ -283,6 +283,7 @@ def items() -> list[dict[str, Any]]:
         request("Mark read as b", "POST", f"{group}/read", 204, {"message_id": "{{group_message}}"}, token="token_b"),
         *reactions_and_pins(group),
         *replies_mentions_history(group),
+        *typing_and_presence(group),
         request("Delete message", "DELETE", f"{group}/messages/{{{{group_message}}}}", 204),
         request("Deleted message is a tombstone", "GET", f"{group}/messages/{{{{group_message}}}}", 200,
                 tests=test("no content", "const b = pm.response.json(); pm.expect(b.deleted).to.eql(true); pm.expect(b.content).to.eql(null);")),
@@ -347,6 +348,25 @@ def accounts_by_email() -> list[dict[str, Any]]:
         request("Logout everywhere", "POST", f"{API}/auth/logout-all", 204, token="token_d"),
         request("Me after logout-all: 401", "GET", f"{API}/users/me", 401, token="token_d"),
         request("Refresh after logout-all: 401", "POST", f"{API}/auth/refresh", 401, {"refresh_token": "{{token_d_refresh}}"}, token=None),
+    ]  # fmt: skip
+
+
+def typing_and_presence(group: str) -> list[dict[str, Any]]:
+    """Typing in the group (c is a member by now), and who is online (nobody: no sockets)."""
+    presence = f"{API}/users/presence"
+    too_many = ",".join(f"user{n:03d}" for n in range(101))
+    return [
+        request("Typing in group", "POST", f"{group}/typing", 204),
+        request("Typing again at once (no fan-out)", "POST", f"{group}/typing", 204),
+        request("Typing in unknown conversation: 404", "POST", f"{API}/conversations/00000000-0000-4000-8000-000000000000/typing", 404),
+        request("Presence of a and b", "GET", f"{presence}?usernames={{{{user_a}}}},{{{{user_b}}}}", 200,
+                tests=test("both offline, in order", "const p = pm.response.json().presence;"
+                           " pm.expect(p.map(x => x.username)).to.eql([pm.collectionVariables.get('user_a'), pm.collectionVariables.get('user_b')]);"
+                           " p.forEach(x => { pm.expect(x.online).to.eql(false); pm.expect(x).to.have.property('last_seen_at'); });")),
+        request("Presence of nobody known", "GET", f"{presence}?usernames=nobody-{{{{user_a}}}}", 200,
+                tests=test("never seen", "pm.expect(pm.response.json().presence[0].last_seen_at).to.eql(null);")),
+        request("Presence without names: 400", "GET", presence, 400),
+        request("Presence of 101 names: 400", "GET", f"{presence}?usernames={too_many}", 400),
     ]  # fmt: skip
 
 

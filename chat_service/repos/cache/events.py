@@ -91,6 +91,7 @@ def encode_event(event: Event) -> bytes:
             # Reactions and pins (absent from events that have none).
             **_marks_fields(event),
             "q": _encode_quote(event.message.reply_to) if event.message else None,
+            "n": event.usernames,
         }
     )
 
@@ -144,4 +145,5 @@ def decode_event(raw: bytes) -> Event:
         emoji=data.get("e"),
         added=data.get("a"),
         pinned=data.get("p"),
+        usernames=tuple(data["n"]) if data.get("n") is not None else None,
     )

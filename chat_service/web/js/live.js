@@ -5,6 +5,11 @@
 
 const PING_MS = 25000;
 const MAX_BACKOFF_MS = 15000;
+// Close codes after which a fresh token is needed, not a pause: the access token the
+// socket was opened with expired (4002: reconnect with the current one, renewed first if
+// due), or the account's sessions were ended (4001: the refresh fails, the session ends).
+const CLOSE_TOKEN_EXPIRED = 4002;
+const CLOSE_SESSION_ENDED = 4001;
 
 export class Live extends EventTarget {
   constructor(session) {
@@ -76,11 +81,19 @@ export class Live extends EventTarget {
       this.connectedOnce = true;
     });
     socket.addEventListener('message', (event) => this.#deliver(event.data));
-    socket.addEventListener('close', () => {
+    socket.addEventListener('close', (event) => {
       if (this.socket !== socket) return;
       this.socket = null;
       clearInterval(this.pinger);
       if (!this.running) return;
+      if (event.code === CLOSE_TOKEN_EXPIRED) {
+        this.connect();
+        return;
+      }
+      if (event.code === CLOSE_SESSION_ENDED) {
+        this.session.refresh().then(() => this.connect(), () => this.connect());
+        return;
+      }
       const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
       this.attempt += 1;
       this.setState('offline');

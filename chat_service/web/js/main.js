@@ -170,7 +170,9 @@ class App {
     this.thread?.destroy();
     byId('app').dataset.view = 'conversation';
     this.list.setActive(timeline.id);
-    this.thread = new Thread(timeline, { me: this.me, title: heading, list: this.list, members: this.members });
+    this.thread = new Thread(timeline, {
+      me: this.me, title: heading, list: this.list, members: this.members, live: this.live,
+    });
     this.thread.open(messageId);
     this.search.show(timeline.id);
     byId('composer-text').focus();
@@ -195,6 +197,7 @@ class App {
 }
 
 const LIVE_HANDLERS = {
+  typing: (app, data) => app.thread?.activity.receive(data),
   'message.created': (app, message) => {
     app.list.onMessage(message, app.isOpen(message.conversation_id));
     app.timelines.get(message.conversation_id)?.receive(message);

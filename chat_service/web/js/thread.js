@@ -5,6 +5,7 @@
 import { ApiError, describe } from './api.js';
 import { byId } from './dom.js';
 import { confirmDialog, PinsDialog } from './dialogs.js';
+import { ThreadActivity } from './activity.js';
 import { HistoryView } from './history-view.js';
 import { EditHistoryDialog, quoteOf } from './replies.js';
 
@@ -14,8 +15,9 @@ const SEEN_POLL_MS = 10000;
 let pinsDialog = null;
 
 export class Thread {
-  constructor(timeline, { me, title, list, members }) {
+  constructor(timeline, { me, title, list, members, live }) {
     Object.assign(this, { timeline, me, list, members });
+    this.activity = new ThreadActivity(timeline, { me, live, api: timeline.api });
     this.view = new HistoryView(timeline, me, {
       retry: (key) => timeline.retry(key),
       startEdit: (id) => this.#editing(id),
@@ -52,6 +54,7 @@ export class Thread {
     this.timeline.removeEventListener('change', this.onChange);
     document.removeEventListener('visibilitychange', this.onVisible);
     clearInterval(this.poll);
+    this.activity.destroy();
     this.view.destroy();
   }
 
@@ -79,6 +82,8 @@ export class Thread {
       byId('members-button').hidden = detail.type !== 'group';
       byId('thread-title').textContent = detail.type === 'group' ? detail.name
         : detail.members.find((m) => m.username !== this.me)?.username ?? '';
+      this.activity.setPeer(detail.type === 'direct'
+        ? detail.members.find((m) => m.username !== this.me)?.username ?? null : null);
     }
     this.view.render(kind);
     if (kind !== 'detail') this.markRead();
@@ -140,7 +145,10 @@ export class Thread {
         this.#replyTo(null);
       }
     };
-    text.oninput = () => grow(text);
+    text.oninput = () => {
+      grow(text);
+      if (text.value.trim()) this.activity.typed();
+    };
     form.onsubmit = async (event) => {
       event.preventDefault();
       const content = text.value;
@@ -149,6 +157,7 @@ export class Thread {
       grow(text);
       const replyTo = this.replying;
       this.#replyTo(null);
+      this.activity.sent();
       if (!this.timeline.atNewest) await this.#toNewest();
       this.view.scrollToBottom();
       await this.timeline.send(content, replyTo);

@@ -25,13 +25,14 @@ from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
-from chat_service.repos.cache.events import EventBus
+from chat_service.repos.cache.events import EventBus, MembershipChange
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import (
     TimelineCache,
     TimelineMemos,
     remembered_page_bytes,
 )
+from chat_service.repos.changes import ChangeLogRepository
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.health import StoreProbes
 from chat_service.repos.messages import MessageRepository
@@ -40,6 +41,7 @@ from chat_service.repos.timeline_pages import TimelinePages
 from chat_service.repos.users import UserRepository
 from chat_service.services.access import ConversationAccess
 from chat_service.services.accounts import AccountService
+from chat_service.services.change_stream import LoggedEvents
 from chat_service.services.container import Services
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.health import HealthService
@@ -52,6 +54,7 @@ from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.passwords import PasswordHasher
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.sync import SyncService, SyncSettings
 from chat_service.services.tokens import TokenIssuer
 
 MAX_BODY_BYTES = 64 * 1024
@@ -85,8 +88,8 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         redis = connect_redis(settings)
         subscriber = connect_subscriber(settings)
         hasher = PasswordHasher(settings.bcrypt_cost)
-        bus = EventBus(redis, subscriber)
-        hub = Hub(settings.ws_queue_size)
+        bus = EventBus(redis, subscriber, shards=settings.event_shards)
+        hub = Hub(settings.ws_queue_size, bus, settle_ns=int(settings.sync_settle_s * 1e9))
         app[HUB] = hub
         app[LIVE] = LiveSettings(
             settings.ws_heartbeat_s, settings.ws_idle_timeout_s, settings.ws_queue_size
@@ -104,6 +107,10 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         try:
             users = await UserRepository.create(db)
             conversations = await ConversationRepository.create(db)
+            changes = await ChangeLogRepository.create(db)
+            changes.ttl_s = settings.sync_retention_s + 86_400
+            ids = TimeUuidFactory()
+            events = LoggedEvents(changes, bus, ids)
             messages = await MessageRepository.create(
                 db,
                 conversations,
@@ -113,11 +120,12 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 known_direct=caches.fifo(
                     "known_direct_conversations", settings.local_cache_known_direct_conversations
                 ),
+                changes=changes,
             )
             cache = TimelineCache(
                 redis, _timeline_memos(caches, settings), max_len=settings.cache_history_size
             )
-            writer = MessageWriter(messages, conversations, cache, bus, TimeUuidFactory())
+            writer = MessageWriter(messages, conversations, cache, events, ids)
             limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
             timelines = TimelinePages(cache, messages.conversations, messages.users)
             access = ConversationAccess(conversations, timelines, members)
@@ -145,12 +153,13 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     caches.fifo("known_users", settings.local_cache_known_users),
                 ),
                 membership=MembershipService(
-                    users, conversations, access, writer, bus, clock_ns=now_ns
+                    users, conversations, access, writer, events, clock_ns=now_ns
                 ),
                 inbox=InboxService(conversations, timelines),
                 history=HistoryService(access, timelines),
                 messages=MessageService(conversations, access, writer, limits, clock_ns=now_ns),
-                read_markers=ReadMarkerService(conversations, access, bus),
+                read_markers=ReadMarkerService(conversations, access, events),
+                sync=SyncService(conversations, changes, _sync_settings(settings), now_ns),
             )
             yield
         finally:
@@ -169,6 +178,9 @@ async def _hear_events(bus: EventBus, hub: Hub, members: MemberCache) -> None:
     """Everything this process hears on the bus: the member cache first (a removal is
     forgotten before anything else happens here), then live delivery."""
     async for item in bus.listen():
+        if isinstance(item, MembershipChange):  # heard by every process, for its caches
+            members.hear(item.event)
+            continue
         members.hear(item)
         hub.hear(item)
 
@@ -180,6 +192,13 @@ def _timeline_memos(caches: CacheRegistry, settings: Settings) -> TimelineMemos:
         pages=caches.lru(
             "timeline_pages", settings.local_cache_timeline_pages_bytes, remembered_page_bytes
         ),
+    )
+
+
+def _sync_settings(settings: Settings) -> SyncSettings:
+    return SyncSettings(
+        settle_ns=int(settings.sync_settle_s * 1e9),
+        retention_ns=settings.sync_retention_s * 1_000_000_000,
     )
 
 

@@ -17,8 +17,13 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     claims = request[CALLER]
     settings = request.app[LIVE]
     ws = web.WebSocketResponse(heartbeat=settings.heartbeat_s, max_msg_size=4096)
-    await ws.prepare(request)
     hub = request.app[HUB]
+    await hub.watch(claims.username)  # subscribed before the client sees the socket open
+    try:
+        await ws.prepare(request)
+    except BaseException:
+        hub.unwatch(claims.username)
+        raise
     connection = hub.connect(ws, claims.username)
     try:
         while True:
@@ -33,6 +38,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                 connection.offer(_PONG)
     finally:
         hub.disconnect(connection)
+        hub.unwatch(claims.username)
         await connection.close(WSCloseCode.OK, "bye")
     return ws
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from chat_service.api import accounts, direct_messages, docs, health, live
+from chat_service.api import accounts, direct_messages, docs, health, live, sync
 from chat_service.api import conversations as conv
 from chat_service.api.auth import ACCESS, Access
 from chat_service.api.metrics import metrics_endpoint
@@ -70,6 +70,8 @@ def setup_routes(app: web.Application) -> None:
     add("PATCH", message, conv.edit_message)
     add("DELETE", message, conv.delete_message)
     add("POST", f"{one}/read", conv.mark_read)
+
+    add("GET", f"{API}/sync", sync.sync)
 
     client = WebClient.load()  # the web client: `/`, and its assets by version
     add("GET", "/", client.page, PUBLIC)

@@ -26,3 +26,35 @@ class Event:
     message: Message | None = None  # message.* events
     username: str | None = None  # membership and read events
     message_id: uuid.UUID | None = None  # read events
+    change_id: uuid.UUID | None = None  # its place in the streams (/sync); set once logged
+
+
+# Never logged for /sync and carrying no stream_id (typing adds itself here).
+EPHEMERAL_EVENTS: frozenset[EventType] = frozenset()
+# Heard only by the recipients' own devices: logged in each recipient's own stream.
+PERSONAL_EVENTS: frozenset[EventType] = frozenset({EventType.READ})
+# Change who is in a conversation: every process hears them (its member caches forget).
+MEMBERSHIP_EVENTS: frozenset[EventType] = frozenset(
+    {EventType.MEMBER_JOINED, EventType.MEMBER_LEFT}
+)
+
+
+def conversation_stream(conversation_id: uuid.UUID) -> str:
+    """The change log every member of a conversation reads."""
+    return f"c:{conversation_id}"
+
+
+def user_stream(username: str) -> str:
+    """The change log of one user's own events (read markers, their own removal)."""
+    return f"u:{username}"
+
+
+def streams_of(event: Event) -> tuple[str, ...]:
+    """The change logs an event is written to: its conversation's, or for a personal event
+    its recipients' own; who is removed also gets it in their own log, since they no longer
+    read the conversation's."""
+    if event.type in PERSONAL_EVENTS:
+        return tuple(user_stream(name) for name in event.recipients)
+    if event.type is EventType.MEMBER_LEFT and event.username is not None:
+        return (conversation_stream(event.conversation_id), user_stream(event.username))
+    return (conversation_stream(event.conversation_id),)

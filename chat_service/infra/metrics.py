@@ -82,6 +82,13 @@ WS_DROPPED = Counter(
 RATE_LIMITED = Counter("rate_limit_rejections_total", "Requests refused with 429", ["scope"])
 LOGIN_FAILURES = Counter("login_failures_total", "Failed logins")
 
+# Catching up and routing (issue #19).
+BUS_EVENTS_DECODED = Counter(
+    "bus_events_decoded_total",
+    "Events this process decoded from the bus (its own users' shards and membership changes)",
+)
+SYNC_EVENTS = Counter("sync_events_returned_total", "Events returned by GET /sync")
+
 
 def statement_name(cql: str) -> str:
     """`SELECT messages_by_user` for a query on that table: verb and table only."""

@@ -21,10 +21,12 @@ import structlog
 from cassandra.query import BatchStatement, BatchType
 
 from chat_service.domain.errors import StoreUnavailable
+from chat_service.domain.events import Event, streams_of
 from chat_service.domain.ids import day_bucket
 from chat_service.domain.models import Message
 from chat_service.infra.caches import NamedCache
 from chat_service.infra.cassandra import CassandraSession
+from chat_service.repos.changes import ChangeLogRepository
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.timelines import (
     CONVERSATION_TABLES,
@@ -45,8 +47,10 @@ class MessageRepository:
         rows: ConversationRepository,
         known_buckets: NamedCache[tuple[object, int], bool],
         known_direct: NamedCache[int, bool],
+        changes: ChangeLogRepository | None = None,
     ) -> None:
         self._db = db
+        self._changes = changes  # None: messages are not logged for /sync (bench seeding)
         self.conversations = conversations
         self.users = users
         self._s = statements
@@ -63,6 +67,7 @@ class MessageRepository:
         rows: ConversationRepository,
         known_buckets: NamedCache[tuple[object, int], bool],
         known_direct: NamedCache[int, bool],
+        changes: ChangeLogRepository | None = None,
     ) -> MessageRepository:
         cql = {
             "reserve": "INSERT INTO sends_by_client_id "
@@ -77,6 +82,7 @@ class MessageRepository:
             rows,
             known_buckets,
             known_direct,
+            changes,
         )
 
     async def reserve_client_id(
@@ -100,12 +106,13 @@ class MessageRepository:
         activity_for: Sequence[str] = (),
         read_marker_for: str | None = None,
         direct_between: tuple[str, str] | None = None,
+        change: Event | None = None,
     ) -> None:
         """Store `message` as one logged batch: the conversation's copy, one copy per user in
         `copies` (direct messages), the bucket index rows not known yet, the list rows of
         `activity_for` moved to it, the read marker of `read_marker_for` moved to it, and
-        the direct conversation between `direct_between` unless already written; then the
-        counters."""
+        the direct conversation between `direct_between` unless already written, and the
+        `change` announcing it in its change logs; then the counters."""
         bucket = day_bucket(message.id)
         conversation = message.conversation_id
         batch = BatchStatement(BatchType.LOGGED)
@@ -127,6 +134,8 @@ class MessageRepository:
             direct_between = None
         if direct_between is not None:
             rows.add_direct_conversation(batch, conversation, direct_between, message.id)
+        if change is not None and self._changes is not None:
+            self._changes.add(batch, streams_of(change), change)
         await self._db.execute(batch)
         for _, owner in new_buckets:
             self._known_buckets[(owner, bucket)] = True

@@ -12,6 +12,7 @@ from chat_service.services.inbox import InboxService
 from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.sync import SyncService
 
 
 @dataclass(frozen=True)
@@ -24,3 +25,4 @@ class Services:
     history: HistoryService  # a conversation's pages and single messages
     messages: MessageService  # post, edit, delete in a conversation
     read_markers: ReadMarkerService
+    sync: SyncService  # catching up: GET /sync

@@ -1,8 +1,9 @@
 """Posting, editing and deleting a message in a conversation: the order of writes.
 
 1. An optional retry key is claimed (so retries store nothing new).
-2. Every Cassandra copy, with the conversation rows a direct message (re)creates and the
-   sender's activity and read marker, all or nothing; the counters after it.
+2. Every Cassandra copy, with the conversation rows a direct message (re)creates, the
+   sender's activity and read marker and its change-log row (`/sync`), all or nothing;
+   the counters after it.
 3. Every other member's activity (groups), then the Redis cache, then the live event.
 Cassandra accepts a message before anything derived from it is written. This module says
 what each step writes; the repositories decide how it is written.
@@ -39,6 +40,7 @@ class MessageStore(Protocol):
         activity_for: Sequence[str] = (),
         read_marker_for: str | None = None,
         direct_between: tuple[str, str] | None = None,
+        change: Event | None = None,
     ) -> None: ...
 
     async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None: ...
@@ -129,21 +131,36 @@ class MessageWriter:
         )
         sender, peer = draft.sender, target.peer
         direct = target.type is ConversationType.DIRECT
+        # Its change-log row (for /sync) joins the message's batch, under the message's id.
+        created = Event(
+            EventType.MESSAGE_CREATED,
+            tuple(target.members),
+            target.conversation_id,
+            message=message,
+            change_id=message.id,
+        )
         if direct and peer is not None:
             # The copies, both list rows, the sender's read marker and the conversation
             # itself, stored together.
             pair = (sender, peer)
             await self._messages.store(
-                message, pair, activity_for=pair, read_marker_for=sender, direct_between=pair
+                message,
+                pair,
+                activity_for=pair,
+                read_marker_for=sender,
+                direct_between=pair,
+                change=created,
             )
         else:
-            await self._messages.store(message, activity_for=(sender,), read_marker_for=sender)
+            await self._messages.store(
+                message, activity_for=(sender,), read_marker_for=sender, change=created
+            )
         _STORED[target.type].inc()
         if not direct:  # every other member's list row, after the message is stored
             others = [name for name in target.members if name != sender]
             await self._conversations.record_activity(target.conversation_id, others, message.id)
         await self._cache.append(_timelines(message), message)
-        await self._notify(EventType.MESSAGE_CREATED, target.members, message)
+        await self._events.publish(created)
         return message
 
     async def edit(

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 
+from chat_service.domain.events import Event, streams_of
 from chat_service.domain.ids import epoch_ns, sort_key
 from chat_service.domain.models import (
     Conversation,
@@ -17,6 +18,7 @@ from chat_service.domain.models import (
     UserConversation,
 )
 from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
+from tests.unit.fakes.changes import FakeChangeLog
 
 
 class FakeUsers:
@@ -143,9 +145,15 @@ class FakeMessages:
     """`MessageRepository` as the writer uses it: the copies go to `history`, the rows a
     message changes to `conversations`, all at once as the logged batch does."""
 
-    def __init__(self, history: FakeHistory, conversations: FakeConversations) -> None:
+    def __init__(
+        self,
+        history: FakeHistory,
+        conversations: FakeConversations,
+        changes: FakeChangeLog | None = None,
+    ) -> None:
         self._history = history
         self._conversations = conversations
+        self._changes = changes
         self.retry_keys: dict[tuple[str, str], tuple[uuid.UUID, uuid.UUID]] = {}
 
     async def reserve_client_id(
@@ -163,7 +171,10 @@ class FakeMessages:
         activity_for: Sequence[str] = (),
         read_marker_for: str | None = None,
         direct_between: tuple[str, str] | None = None,
+        change: Event | None = None,
     ) -> None:
+        if change is not None and self._changes is not None:
+            await self._changes.append(streams_of(change), change)
         for timeline in _copies(message, copies):
             self._history.add(timeline, message)
         conversation = message.conversation_id

@@ -11,6 +11,7 @@ from chat_service.domain.ids import TimeUuidFactory
 from chat_service.infra.caches import CacheRegistry
 from chat_service.repos.cache.events import BusUp
 from chat_service.services.access import ConversationAccess
+from chat_service.services.change_stream import LoggedEvents
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
@@ -19,11 +20,15 @@ from chat_service.services.members import MembershipService
 from chat_service.services.message_commands import MessageService
 from chat_service.services.messaging import MessageWriter
 from chat_service.services.read_markers import ReadMarkerService
+from chat_service.services.sync import SyncService, SyncSettings
 from tests.unit.fakes.bus import FakeEventBus, FakeLimits
+from tests.unit.fakes.changes import FakeChangeLog
 from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages, FakeUsers
 from tests.unit.fakes.timelines import FakeTimelineCache, FakeTimelines
 
 START_NS = 1_800_000_000 * 10**9
+SETTLE_NS = 5 * 10**9
+RETENTION_NS = 7 * 86_400 * 10**9
 
 
 @dataclass
@@ -38,6 +43,9 @@ class World:
     messages: MessageService
     read_markers: ReadMarkerService
     direct_messages: DirectMessageService
+    changes: FakeChangeLog
+    sync: SyncService
+    clock: Clock
 
 
 class _Ids:
@@ -51,12 +59,23 @@ class _Ids:
         return self._factory.new(self._clock_ns())
 
 
+class Clock:
+    """Ticks 1 ms a reading; `advance` jumps ahead."""
+
+    def __init__(self) -> None:
+        self._ticks = itertools.count()
+        self.offset_ns = 0
+
+    def __call__(self) -> int:
+        return START_NS + self.offset_ns + next(self._ticks) * 1_000_000
+
+    def advance(self, ns: int) -> None:
+        self.offset_ns += ns
+
+
 def world(*usernames: str) -> World:
     """Services on fresh fakes; `usernames` have accounts. The clock ticks 1 ms a reading."""
-    ticks = itertools.count()
-
-    def clock_ns() -> int:
-        return START_NS + next(ticks) * 1_000_000
+    clock_ns = Clock()
 
     users, conversations, history = FakeUsers(*usernames), FakeConversations(), FakeHistory()
     events, limits, timelines = FakeEventBus(), FakeLimits(), FakeTimelines(history)
@@ -64,11 +83,13 @@ def world(*usernames: str) -> World:
     members = MemberCache(caches.fifo("members", 100_000), ttl_s=10, clock=lambda: 0.0)
     members.hear(BusUp())
     ids = _Ids(TimeUuidFactory(), clock_ns)
+    changes = FakeChangeLog()
+    logged = LoggedEvents(changes, events, ids)  # type: ignore[arg-type]
     writer = MessageWriter(
-        FakeMessages(history, conversations),
+        FakeMessages(history, conversations, changes),
         conversations,
         FakeTimelineCache(),  # type: ignore[arg-type]
-        events,
+        logged,
         ids,  # type: ignore[arg-type]
     )
     access = ConversationAccess(conversations, timelines, members)
@@ -77,12 +98,15 @@ def world(*usernames: str) -> World:
         history=history,
         events=events,
         limits=limits,
-        membership=MembershipService(users, conversations, access, writer, events, clock_ns),
+        membership=MembershipService(users, conversations, access, writer, logged, clock_ns),
         inbox=InboxService(conversations, timelines),
         reading=HistoryService(access, timelines),
         messages=MessageService(conversations, access, writer, limits, clock_ns),
-        read_markers=ReadMarkerService(conversations, access, events),
+        read_markers=ReadMarkerService(conversations, access, logged),
         direct_messages=DirectMessageService(
             users, timelines, writer, limits, caches.fifo("known_users", 1_000)
         ),
+        changes=changes,
+        sync=SyncService(conversations, changes, SyncSettings(SETTLE_NS, RETENTION_NS), clock_ns),
+        clock=clock_ns,
     )

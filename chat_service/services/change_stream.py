@@ -1,0 +1,47 @@
+"""The publishing path every service uses: an event is logged for `/sync`, then sent live.
+
+An event that is not ephemeral gets a change id and is written to its change logs (and the
+conversation is marked changed for its recipients) before it is published, so everything a
+client can hear live it can also catch up on. A new message arrives here logged already:
+its log row went into the message's own batch, under the message id. Ephemeral events
+(typing) are only published.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Protocol
+
+from chat_service.domain.events import EPHEMERAL_EVENTS, PERSONAL_EVENTS, Event, streams_of
+from chat_service.domain.ids import TimeUuidFactory
+from chat_service.services.messaging import EventPublisher
+
+
+class ChangeLog(Protocol):
+    """The write side of the change logs (`repos.changes.ChangeLogRepository`)."""
+
+    async def append(self, streams: Sequence[str], event: Event) -> None: ...
+
+    async def touch(
+        self, usernames: Sequence[str], conversation_id: uuid.UUID, change_id: uuid.UUID
+    ) -> None: ...
+
+
+class LoggedEvents:
+    """An `EventPublisher` that logs, then publishes on the bus."""
+
+    def __init__(self, log: ChangeLog, bus: EventPublisher, ids: TimeUuidFactory) -> None:
+        self._log = log
+        self._bus = bus
+        self._ids = ids
+
+    async def publish(self, event: Event) -> None:
+        if event.type not in EPHEMERAL_EVENTS and event.change_id is None:
+            change_id = self._ids.new()
+            event = replace(event, change_id=change_id)
+            await self._log.append(streams_of(event), event)
+            if event.type not in PERSONAL_EVENTS:
+                await self._log.touch(event.recipients, event.conversation_id, change_id)
+        await self._bus.publish(event)

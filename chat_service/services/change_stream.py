@@ -3,7 +3,7 @@
 An event that is not ephemeral gets a change id and is written to its change logs (and the
 conversation is marked changed for its recipients) before it is published, so everything a
 client can hear live it can also catch up on. A new message arrives here logged already:
-its log row went into the message's own batch, under the message id. Ephemeral events
+its log row went into the message's own batch. Ephemeral events
 (typing) are only published.
 """
 

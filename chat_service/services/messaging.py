@@ -131,13 +131,15 @@ class MessageWriter:
         )
         sender, peer = draft.sender, target.peer
         direct = target.type is ConversationType.DIRECT
-        # Its change-log row (for /sync) joins the message's batch, under the message's id.
+        # Its change-log row (for /sync) joins the message's batch. The change id is made
+        # now, not reused from the message id: a retry may store a message under an id
+        # reserved long ago, and a change must become visible soon after its id is made.
         created = Event(
             EventType.MESSAGE_CREATED,
             tuple(target.members),
             target.conversation_id,
             message=message,
-            change_id=message.id,
+            change_id=self._ids.new(),
         )
         if direct and peer is not None:
             # The copies, both list rows, the sender's read marker and the conversation

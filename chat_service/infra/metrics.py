@@ -88,6 +88,9 @@ BUS_EVENTS_DECODED = Counter(
     "Events this process decoded from the bus (its own users' shards and membership changes)",
 )
 SYNC_EVENTS = Counter("sync_events_returned_total", "Events returned by GET /sync")
+CHANGES_NOT_LOGGED = Counter(
+    "changes_not_logged_total", "Events sent live but not logged for /sync (Cassandra failed)"
+)
 
 
 def statement_name(cql: str) -> str:

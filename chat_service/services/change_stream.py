@@ -5,6 +5,10 @@ conversation is marked changed for its recipients) before it is published, so ev
 client can hear live it can also catch up on. A new message arrives here logged already:
 its log row went into the message's own batch. Ephemeral events
 (typing) are only published.
+
+The change itself is stored before it gets here, so a log that cannot be written does not
+fail the request (a retry could not redo a removal, say): the event is still sent live,
+and the failure is logged and counted; that one event is then missing from `/sync`.
 """
 
 from __future__ import annotations
@@ -14,9 +18,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
+import structlog
+
+from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.events import EPHEMERAL_EVENTS, PERSONAL_EVENTS, Event, streams_of
 from chat_service.domain.ids import TimeUuidFactory
+from chat_service.infra import metrics
 from chat_service.services.messaging import EventPublisher
+
+log = structlog.get_logger(__name__)
 
 
 class ChangeLog(Protocol):
@@ -41,7 +51,11 @@ class LoggedEvents:
         if event.type not in EPHEMERAL_EVENTS and event.change_id is None:
             change_id = self._ids.new()
             event = replace(event, change_id=change_id)
-            await self._log.append(streams_of(event), event)
-            if event.type not in PERSONAL_EVENTS:
-                await self._log.touch(event.recipients, event.conversation_id, change_id)
+            try:
+                await self._log.append(streams_of(event), event)
+                if event.type not in PERSONAL_EVENTS:
+                    await self._log.touch(event.recipients, event.conversation_id, change_id)
+            except StoreUnavailable:
+                metrics.CHANGES_NOT_LOGGED.inc()
+                log.warning("changes.not_logged", type=event.type.value, change=str(change_id))
         await self._bus.publish(event)

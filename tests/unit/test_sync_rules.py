@@ -137,3 +137,23 @@ async def test_typing_like_ephemeral_events_are_never_logged(monkeypatch) -> Non
     assert w.changes.logs[domain_events.user_stream("bob")] == {}
     (published,) = w.events.of_type(EventType.READ)
     assert published.change_id is None
+
+
+async def test_an_event_whose_log_fails_is_still_sent_live() -> None:
+    from chat_service.domain.errors import StoreUnavailable
+    from chat_service.domain.events import Event
+    from chat_service.domain.ids import TimeUuidFactory
+    from chat_service.services.change_stream import LoggedEvents
+    from tests.unit.fakes.bus import FakeEventBus
+    from tests.unit.fakes.changes import FakeChangeLog
+
+    class BrokenLog(FakeChangeLog):
+        async def append(self, streams, event) -> None:  # type: ignore[no-untyped-def]
+            raise StoreUnavailable("Cassandra is unavailable")
+
+    bus = FakeEventBus()
+    room = (await world("ann").membership.create_group("ann", "R", [], False)).conversation
+    events = LoggedEvents(BrokenLog(), bus, TimeUuidFactory())
+    await events.publish(Event(EventType.MEMBER_LEFT, ("ann",), room.id, username="ann"))
+    (sent,) = bus.published
+    assert sent.type is EventType.MEMBER_LEFT and sent.change_id is not None

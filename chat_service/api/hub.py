@@ -116,6 +116,8 @@ class Hub:
         self._clock_ns = clock_ns
         self._by_user: dict[str, set[Connection]] = defaultdict(set)
         self._bus_down = False
+        # An event comes once per shard of its recipients here: its data is rendered once.
+        self._last_rendered: tuple[uuid.UUID | None, str] = (None, "")
 
     async def watch(self, username: str) -> None:
         """Hear `username`'s events here; before the socket opens, so nothing is missed."""

@@ -39,6 +39,9 @@ SHARD_CHANNEL = "chat:events:{}"
 MEMBERSHIP_CHANNEL = "chat:membership"
 RECONNECT_DELAY_S = 1.0
 SUBSCRIBE_WAIT_S = 1.0
+# Copies of one event reach a process once per shard of its recipients here, one after
+# another: the last few bodies decoded are remembered, so each event is decoded once.
+_DECODED_MEMO = 32
 
 
 class BusDown:
@@ -65,6 +68,7 @@ class EventBus:
         self._wanted: Counter[str] = Counter()  # shard channel -> connected users here
         self._pubsub: Any = None  # the live subscription, while there is one
         self._confirming: dict[str, asyncio.Future[None]] = {}
+        self._decoded: dict[bytes, Event] = {}  # body -> event, the last few (insertion order)
 
     def channel_of(self, username: str) -> str:
         return SHARD_CHANNEL.format(zlib.crc32(username.encode()) % self._shards)
@@ -143,9 +147,8 @@ class EventBus:
             if channel not in self._wanted:  # nobody here any more: leave the shard
                 await pubsub.sunsubscribe(channel)
                 return None
-            metrics.BUS_EVENTS_DECODED.inc()
             head, body = message["data"].split(b"\n", 1)
-            return replace(decode_event(body), recipients=tuple(orjson.loads(head)))
+            return replace(self._decode(body), recipients=tuple(orjson.loads(head)))
         if kind == "message":
             metrics.BUS_EVENTS_DECODED.inc()
             return MembershipChange(decode_event(message["data"]))
@@ -154,6 +157,15 @@ class EventBus:
             if not future.done():
                 future.set_result(None)
         return None
+
+    def _decode(self, body: bytes) -> Event:
+        event = self._decoded.get(body)
+        if event is None:
+            metrics.BUS_EVENTS_DECODED.inc()
+            event = self._decoded[body] = decode_event(body)
+            if len(self._decoded) > _DECODED_MEMO:
+                del self._decoded[next(iter(self._decoded))]
+        return event
 
 
 def _text(value: bytes | str) -> str:

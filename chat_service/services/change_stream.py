@@ -14,7 +14,7 @@ and the failure is logged and counted; that one event is then missing from `/syn
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import replace
 from typing import Protocol
 
@@ -48,14 +48,25 @@ class LoggedEvents:
         self._ids = ids
 
     async def publish(self, event: Event) -> None:
-        if event.type not in EPHEMERAL_EVENTS and event.change_id is None:
-            change_id = self._ids.new()
-            event = replace(event, change_id=change_id)
-            try:
-                await self._log.append(streams_of(event), event)
-                if event.type not in PERSONAL_EVENTS:
-                    await self._log.touch(event.recipients, event.conversation_id, change_id)
-            except StoreUnavailable:
-                metrics.CHANGES_NOT_LOGGED.inc()
-                log.warning("changes.not_logged", type=event.type.value, change=str(change_id))
+        if event.type in EPHEMERAL_EVENTS or event.change_id is not None:
+            await self._bus.publish(event)
+            return
+        change_id = self._ids.new()
+        event = replace(event, change_id=change_id)
+        logged = await self._logged(self._log.append(streams_of(event), event), event)
         await self._bus.publish(event)
+        # After the live event: a large group's upserts do not delay it, and a /sync that
+        # runs before they land still reads this log next time (they land within the
+        # settle window, and the floor stays behind it).
+        if logged and event.type not in PERSONAL_EVENTS:
+            touch = self._log.touch(event.recipients, event.conversation_id, change_id)
+            await self._logged(touch, event)
+
+    async def _logged(self, write: Awaitable[None], event: Event) -> bool:
+        try:
+            await write
+        except StoreUnavailable:
+            metrics.CHANGES_NOT_LOGGED.inc()
+            log.warning("changes.not_logged", type=event.type.value, change=str(event.change_id))
+            return False
+        return True

@@ -22,7 +22,7 @@ from aiohttp import web
 
 from chat_service.api import render
 from chat_service.domain.events import Event
-from chat_service.domain.stream import StreamPosition, ticks_of_ns
+from chat_service.domain.stream import RecentChanges, ticks_of_ns
 from chat_service.infra import metrics
 from chat_service.repos.cache.events import BusDown, BusUp
 
@@ -59,16 +59,12 @@ class Connection:
         self._pending: deque[str] = deque()
         self._writer: asyncio.Task[None] | None = None
         self._broken: asyncio.Task[None] | None = None  # set once the socket is given up
-        self._recent: frozenset[uuid.UUID] = frozenset()  # changes sent, above the floor
+        self._recent = RecentChanges()  # changes sent, above the floor
 
     def stream_id(self, change_id: uuid.UUID, settled: int) -> str:
         """The position once this change is handled: everything settled, and the changes
         this connection was sent since (the floor never passes `settled`)."""
-        position = StreamPosition(0, self._recent).advance(
-            (change_id,), change_id.time - 1, settled
-        )
-        self._recent = position.seen
-        return position.encode()
+        return self._recent.position_after(change_id, settled)
 
     def offer(self, payload: str) -> bool:
         """Queue a payload; False (and the connection is being closed) when it is full."""

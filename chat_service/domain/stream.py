@@ -59,9 +59,7 @@ class StreamPosition:
     seen: frozenset[uuid.UUID] = field(default_factory=frozenset)  # handled, above the floor
 
     def encode(self) -> str:
-        raw = bytes([_VERSION]) + self.floor.to_bytes(_FLOOR_BYTES, "big")
-        raw += b"".join(sorted(change.bytes for change in self.seen))
-        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+        return _encode(self.floor, sorted(change.bytes for change in self.seen))
 
     @classmethod
     def decode(cls, text: str) -> StreamPosition:
@@ -94,6 +92,34 @@ class StreamPosition:
             floor = above[MAX_SEEN].time
             above = [c for c in above[:MAX_SEEN] if c.time > floor]
         return StreamPosition(floor, frozenset(above))
+
+
+def _encode(floor: int, seen: Iterable[bytes]) -> str:
+    raw = bytes([_VERSION]) + floor.to_bytes(_FLOOR_BYTES, "big") + b"".join(seen)
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+class RecentChanges:
+    """One connection's changes sent above its floor, for the `stream_id` of each event it
+    is sent: `StreamPosition.advance` for one change at a time, on (time, bytes) pairs
+    kept from one event to the next, since it runs once per event and connection."""
+
+    __slots__ = ("_recent",)
+
+    def __init__(self) -> None:
+        self._recent: list[tuple[int, bytes]] = []
+
+    def position_after(self, change_id: uuid.UUID, settled: int) -> str:
+        time = change_id.time
+        floor = min(time - 1, settled)
+        recent = [entry for entry in self._recent if entry[0] > floor]
+        recent.append((time, change_id.bytes))
+        if len(recent) > MAX_SEEN:
+            recent.sort(reverse=True)
+            floor = recent[MAX_SEEN][0]
+            recent = [entry for entry in recent[:MAX_SEEN] if entry[0] > floor]
+        self._recent = recent
+        return _encode(floor, (raw for _, raw in recent))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.stream import (
     MAX_SEEN,
     MalformedPosition,
+    RecentChanges,
     StreamPosition,
     StreamRead,
     merge,
@@ -116,3 +117,15 @@ def test_too_many_recent_changes_fold_the_oldest_into_the_floor() -> None:
     position = StreamPosition(ticks_of_ns(T0)).advance(changes, ticks_of_ns(T0), settled)
     assert len(position.seen) <= MAX_SEEN
     assert all(position.covers(change) for change in changes)
+
+
+def test_a_connections_positions_follow_the_same_rule_as_advance() -> None:
+    """`RecentChanges` (the hub's per-event path) gives the positions `advance` gives."""
+    changes = ids_at(*range(0, 400, 3))
+    changes = changes[::2] + changes[1::2]  # out of order, as the bus may deliver them
+    recent, position = RecentChanges(), StreamPosition(0)
+    for n, change in enumerate(changes):
+        settled = ticks_of_ns(T0 + n * 2 * MS)  # the clock moves on meanwhile
+        text = recent.position_after(change, settled)
+        position = StreamPosition(0, position.seen).advance([change], change.time - 1, settled)
+        assert StreamPosition.decode(text) == position

@@ -29,7 +29,7 @@ from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
 from chat_service.mail.smtp import SmtpSender, SmtpSettings
 from chat_service.mail.templates import MailTemplates
-from chat_service.repos.cache.events import BusDown, BusUp, EventBus
+from chat_service.repos.cache.events import BusDown, BusUp, CacheChange, EventBus
 from chat_service.repos.cache.presence import OnlineUsers
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import (
@@ -38,6 +38,7 @@ from chat_service.repos.cache.timelines import (
     remembered_page_bytes,
 )
 from chat_service.repos.cache.typing import TypingRegistry
+from chat_service.repos.changes import ChangeLogRepository
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.email_tokens import EmailTokenRepository
 from chat_service.repos.health import StoreProbes
@@ -55,6 +56,7 @@ from chat_service.repos.users import UserRepository
 from chat_service.services.access import ConversationAccess
 from chat_service.services.account_email import AccountEmailService, EmailTokenTtls
 from chat_service.services.accounts import AccountService
+from chat_service.services.change_stream import LoggedEvents
 from chat_service.services.container import Services
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.edit_history import EditHistoryService
@@ -77,6 +79,7 @@ from chat_service.services.read_markers import ReadMarkerService
 from chat_service.services.roster_cache import RosterCache
 from chat_service.services.search import SearchIndexing, SearchService
 from chat_service.services.sessions import Sessions
+from chat_service.services.sync import SyncService, SyncSettings
 from chat_service.services.tokens import TokenIssuer
 from chat_service.services.typing import GROUP_MAX, TypingService
 
@@ -112,8 +115,8 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         redis = connect_redis(settings)
         subscriber = connect_subscriber(settings)
         hasher = PasswordHasher(settings.bcrypt_cost)
-        bus = EventBus(redis, subscriber)
-        hub = Hub(settings.ws_queue_size)
+        bus = EventBus(redis, subscriber, shards=settings.event_shards)
+        hub = Hub(settings.ws_queue_size, bus, settle_ns=int(settings.sync_settle_s * 1e9))
         app[HUB] = hub
         app[LIVE] = LiveSettings(
             settings.ws_heartbeat_s, settings.ws_idle_timeout_s, settings.ws_queue_size
@@ -150,6 +153,10 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             listeners: list[Listener] = [members, rosters, sessions, marks_memory]
             background.append(asyncio.create_task(_hear_events(bus, hub, listeners)))
             conversations = await ConversationRepository.create(db)
+            changes = await ChangeLogRepository.create(db)
+            changes.ttl_s = settings.sync_retention_s + 86_400
+            ids = TimeUuidFactory()
+            logged = LoggedEvents(changes, bus, ids)
             messages = await MessageRepository.create(
                 db,
                 conversations,
@@ -159,6 +166,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 known_direct=caches.fifo(
                     "known_direct_conversations", settings.local_cache_known_direct_conversations
                 ),
+                changes=changes,
             )
             cache = TimelineCache(
                 redis, _timeline_memos(caches, settings), max_len=settings.cache_history_size
@@ -166,7 +174,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             reactions = await ReactionRepository.create(db)
             pins = await PinRepository.create(db)
             marks = MarksReader(reactions, pins, marks_memory)
-            events = MarkedEvents(bus, marks)  # edits carry their reactions and pin
+            events = MarkedEvents(logged, marks)  # edits carry their reactions and pin
             search_index = await SearchIndex.create(
                 db,
                 caches.fifo("known_search_windows", settings.local_cache_known_search_windows),
@@ -179,7 +187,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 conversations,
                 cache,
                 events,
-                TimeUuidFactory(),
+                ids,
                 search=SearchIndexing(search_index, now_ns),
                 typing=typing,
             )
@@ -246,7 +254,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     marks,
                 ),
                 membership=MembershipService(
-                    users, conversations, access, writer, bus, clock_ns=now_ns
+                    users, conversations, access, writer, events, clock_ns=now_ns
                 ),
                 inbox=InboxService(conversations, timelines),
                 history=HistoryService(access, timelines, marks),
@@ -259,7 +267,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                     timelines=timelines,
                     marks=MarkEraser(reactions, pins, marks_memory, events),
                 ),
-                read_markers=ReadMarkerService(conversations, access, bus),
+                read_markers=ReadMarkerService(conversations, access, events),
                 account_email=account_email,
                 reactions=ReactionService(access, reactions, marks_memory, events, clock_ns=now_ns),
                 pins=PinService(access, pins, marks, marks_memory, events, clock_ns=now_ns),
@@ -268,6 +276,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 search=SearchService(access, timelines, search_index),
                 typing=typing,
                 presence=presence,
+                sync=SyncService(conversations, changes, _sync_settings(settings), now_ns),
             )
             yield
         finally:
@@ -293,6 +302,10 @@ async def _hear_events(bus: EventBus, hub: Hub, listeners: Sequence[Listener]) -
     an ended session is forgotten before anything else happens here), then live delivery.
     Ended sessions are not for clients: `Sessions` closes their sockets."""
     async for item in bus.listen():
+        if isinstance(item, CacheChange):  # heard by every process, for its caches
+            for listener in listeners:
+                listener.hear(item.event)
+            continue
         for listener in listeners:
             listener.hear(item)
         if isinstance(item, Event) and item.type is EventType.SESSIONS_ENDED:
@@ -321,6 +334,13 @@ def _timeline_memos(caches: CacheRegistry, settings: Settings) -> TimelineMemos:
         pages=caches.lru(
             "timeline_pages", settings.local_cache_timeline_pages_bytes, remembered_page_bytes
         ),
+    )
+
+
+def _sync_settings(settings: Settings) -> SyncSettings:
+    return SyncSettings(
+        settle_ns=int(settings.sync_settle_s * 1e9),
+        retention_ns=settings.sync_retention_s * 1_000_000_000,
     )
 
 

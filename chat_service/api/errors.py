@@ -25,6 +25,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.Gone: 410,
     errors.RateLimited: 429,
     UnsupportedMediaType: 415,
     errors.StoreUnavailable: 503,

@@ -2,20 +2,27 @@
 
 Each connection has a bounded queue and its own writer task: a slow client fills only its
 own queue, and is closed with 4008 when it overflows, so it never delays anyone else.
-Every event is rendered once, however many of its recipients are connected here.
+Every event is rendered once, however many of its recipients are connected here; only its
+`stream_id` is per connection (the position after it, with the changes this connection was
+sent in the last settle window: see `domain/stream.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import orjson
 from aiohttp import web
 
 from chat_service.api import render
 from chat_service.domain.events import Event
+from chat_service.domain.stream import RecentChanges, ticks_of_ns
 from chat_service.infra import metrics
 from chat_service.repos.cache.events import BusDown, BusUp
 
@@ -25,6 +32,14 @@ class LiveSettings:
     heartbeat_s: float
     idle_timeout_s: float
     queue_size: int
+
+
+class Subscriptions(Protocol):
+    """Which users' events this process hears (`repos.cache.events.EventBus`)."""
+
+    async def watch(self, username: str) -> None: ...
+
+    def unwatch(self, username: str) -> None: ...
 
 
 CLOSE_SLOW_CONSUMER = 4008
@@ -38,7 +53,7 @@ class Connection:
     """One socket's outbound queue. Its writer task exists only while there is something
     to send, so an idle connection costs a deque and a few fields, not a task."""
 
-    __slots__ = ("_broken", "_pending", "_queue_size", "_writer", "username", "ws")
+    __slots__ = ("_broken", "_pending", "_queue_size", "_recent", "_writer", "username", "ws")
 
     def __init__(self, ws: web.WebSocketResponse, username: str, queue_size: int) -> None:
         self.ws = ws
@@ -47,6 +62,12 @@ class Connection:
         self._pending: deque[str] = deque()
         self._writer: asyncio.Task[None] | None = None
         self._broken: asyncio.Task[None] | None = None  # set once the socket is given up
+        self._recent = RecentChanges()  # changes sent, above the floor
+
+    def stream_id(self, change_id: uuid.UUID, settled: int) -> str:
+        """The position once this change is handled: everything settled, and the changes
+        this connection was sent since (the floor never passes `settled`)."""
+        return self._recent.position_after(change_id, settled)
 
     def offer(self, payload: str) -> bool:
         """Queue a payload; False (and the connection is being closed) when it is full."""
@@ -81,10 +102,28 @@ class Connection:
 class Hub:
     """The connections of this process, by user, fed from the event bus."""
 
-    def __init__(self, queue_size: int) -> None:
+    def __init__(
+        self,
+        queue_size: int,
+        subscriptions: Subscriptions,
+        settle_ns: int,
+        clock_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
         self._queue_size = queue_size
+        self._subscriptions = subscriptions
+        self._settle_ns = settle_ns
+        self._clock_ns = clock_ns
         self._by_user: dict[str, set[Connection]] = defaultdict(set)
         self._bus_down = False
+        # An event comes once per shard of its recipients here: its data is rendered once.
+        self._last_rendered: tuple[uuid.UUID | None, str] = (None, "")
+
+    async def watch(self, username: str) -> None:
+        """Hear `username`'s events here; before the socket opens, so nothing is missed."""
+        await self._subscriptions.watch(username)
+
+    def unwatch(self, username: str) -> None:
+        self._subscriptions.unwatch(username)
 
     def connect(self, ws: web.WebSocketResponse, username: str) -> Connection:
         connection = Connection(ws, username, self._queue_size)
@@ -104,8 +143,17 @@ class Hub:
         local = [c for name in event.recipients for c in self._by_user.get(name, ())]
         if not local:
             return
-        payload = _render(event)
-        for connection in local:
+        change = event.change_id
+        if change is None:
+            payloads = [render_event(event)] * len(local)
+        else:
+            head, tail = (
+                f'{{"type":"{event.type.value}","stream_id":"',
+                f'","data":{_data(event)}}}',
+            )
+            settled = ticks_of_ns(self._clock_ns() - self._settle_ns)
+            payloads = [head + c.stream_id(change, settled) + tail for c in local]
+        for connection, payload in zip(local, payloads, strict=True):
             if connection.offer(payload):
                 metrics.WS_DELIVERED.inc()
             else:
@@ -124,7 +172,10 @@ class Hub:
             self.broadcast("system.degraded", {"reason": "live delivery is interrupted"})
         elif isinstance(item, BusUp):
             if self._bus_down:
-                self.broadcast("system.recovered", {"hint": "fetch missed messages with ?after="})
+                self.broadcast(
+                    "system.recovered",
+                    {"hint": "call GET /api/v1/sync from the last stream_id handled"},
+                )
             self._bus_down = False
         else:
             self.deliver(item)
@@ -140,7 +191,13 @@ class Hub:
         await asyncio.gather(*(c.close(code, message) for c in connections), return_exceptions=True)
 
 
-def _render(event: Event) -> str:
+def render_event(event: Event, stream_id: str | None = None) -> str:
+    """An event as sent to clients: `{type, stream_id?, data}` (`/sync` renders the same)."""
+    position = f',"stream_id":"{stream_id}"' if stream_id is not None else ""
+    return f'{{"type":"{event.type.value}"{position},"data":{_data(event)}}}'
+
+
+def _data(event: Event) -> str:
     data: dict[str, object] = {"conversation_id": str(event.conversation_id)}
     if event.message is not None:
         data = render.message(event.message)
@@ -159,4 +216,4 @@ def _render(event: Event) -> str:
         data["message_id"] = str(event.message_id)
     if event.usernames is not None:
         data["usernames"] = list(event.usernames)
-    return orjson.dumps({"type": event.type.value, "data": data}).decode()
+    return orjson.dumps(data).decode()

@@ -32,8 +32,13 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     settings = request.app[LIVE]
     services = request.app[SERVICES]
     ws = web.WebSocketResponse(heartbeat=settings.heartbeat_s, max_msg_size=4096)
-    await ws.prepare(request)
     hub = request.app[HUB]
+    await hub.watch(claims.username)  # subscribed before the client sees the socket open
+    try:
+        await ws.prepare(request)
+    except BaseException:
+        hub.unwatch(claims.username)
+        raise
     connection = hub.connect(ws, claims.username)
     loop = asyncio.get_running_loop()
     expires_at = loop.time() + (claims.expires_at_s - time.time())
@@ -66,6 +71,7 @@ async def websocket(request: web.Request) -> web.StreamResponse:
                     await services.typing.signal(claims.username, conversation_id)
     finally:
         hub.disconnect(connection)
+        hub.unwatch(claims.username)
         await connection.close(WSCloseCode.OK, "bye")
         await services.presence.disconnected(claims.username)
     return ws

@@ -6,7 +6,17 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from chat_service.api import accounts, activity, direct_messages, docs, health, live, marks, search
+from chat_service.api import (
+    accounts,
+    activity,
+    direct_messages,
+    docs,
+    health,
+    live,
+    marks,
+    search,
+    sync,
+)
 from chat_service.api import conversations as conv
 from chat_service.api.auth import ACCESS, Access
 from chat_service.api.metrics import metrics_endpoint
@@ -89,6 +99,8 @@ def setup_routes(app: web.Application) -> None:
     add("GET", f"{message}/history", conv.message_history)
     add("GET", f"{API}/users/me/mentions", direct_messages.mentions)
     add("POST", f"{one}/typing", activity.typing)
+
+    add("GET", f"{API}/sync", sync.sync)
 
     client = WebClient.load()  # the web client: `/`, and its assets by version
     add("GET", "/", client.page, PUBLIC)

@@ -38,6 +38,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Gone(DomainError):
+    """What was asked for is no longer kept (410)."""
+
+    code = "gone"
+
+
 class RateLimited(DomainError):
     code = "rate_limited"
 

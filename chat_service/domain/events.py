@@ -25,8 +25,9 @@ class EventType(StrEnum):
     TYPING = "typing"
 
 
-# Events that are only live: never kept for catching up (`/sync` leaves them out).
-EPHEMERAL_EVENTS = frozenset({EventType.TYPING, EventType.SESSIONS_ENDED})
+# Never logged for /sync and carrying no stream_id: typing, and ended sessions (which only
+# tell processes to forget a session generation).
+EPHEMERAL_EVENTS: frozenset[EventType] = frozenset({EventType.TYPING, EventType.SESSIONS_ENDED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +46,41 @@ class Event:
     added: bool | None = None
     pinned: bool | None = None
     usernames: tuple[str, ...] | None = None  # typing: everyone typing in the conversation
+    change_id: uuid.UUID | None = None  # its place in the streams (/sync); set once logged
+
+
+# Heard only by the recipients' own devices: logged in each recipient's own stream.
+PERSONAL_EVENTS: frozenset[EventType] = frozenset({EventType.READ})
+# Make in-process caches stale (members, rosters, session generations, reactions and pins):
+# every process hears them, whoever is connected to it.
+CACHE_EVENTS: frozenset[EventType] = frozenset(
+    {
+        EventType.MEMBER_JOINED,
+        EventType.MEMBER_LEFT,
+        EventType.SESSIONS_ENDED,
+        EventType.REACTIONS,
+        EventType.PINS,
+        EventType.MESSAGE_DELETED,
+    }
+)
+
+
+def conversation_stream(conversation_id: uuid.UUID) -> str:
+    """The change log every member of a conversation reads."""
+    return f"c:{conversation_id}"
+
+
+def user_stream(username: str) -> str:
+    """The change log of one user's own events (read markers, their own removal)."""
+    return f"u:{username}"
+
+
+def streams_of(event: Event) -> tuple[str, ...]:
+    """The change logs an event is written to: its conversation's, or for a personal event
+    its recipients' own; who is removed also gets it in their own log, since they no longer
+    read the conversation's."""
+    if event.type in PERSONAL_EVENTS:
+        return tuple(user_stream(name) for name in event.recipients)
+    if event.type is EventType.MEMBER_LEFT and event.username is not None:
+        return (conversation_stream(event.conversation_id), user_stream(event.username))
+    return (conversation_stream(event.conversation_id),)

@@ -86,6 +86,16 @@ MAIL_SEND_FAILURES = Counter(
     "mail_send_failures_total", "Attempts to send a message that failed (each is retried)"
 )
 
+# Catching up and routing (issue #19).
+BUS_EVENTS_DECODED = Counter(
+    "bus_events_decoded_total",
+    "Events this process decoded from the bus (its own users' shards and membership changes)",
+)
+SYNC_EVENTS = Counter("sync_events_returned_total", "Events returned by GET /sync")
+CHANGES_NOT_LOGGED = Counter(
+    "changes_not_logged_total", "Events sent live but not logged for /sync (Cassandra failed)"
+)
+
 
 def statement_name(cql: str) -> str:
     """`SELECT messages_by_user` for a query on that table: verb and table only."""

@@ -158,6 +158,10 @@ class Settings(CassandraSettings):
     ws_heartbeat_s: float = Field(30.0, gt=0)
     ws_idle_timeout_s: float = Field(3600.0, gt=0)
     ws_queue_size: int = Field(256, ge=1, le=100_000)
+    # Catching up and routing (/sync, sharded pub/sub): see docs/data-model.md.
+    sync_retention_s: int = Field(7 * 86_400, ge=7 * 86_400)
+    sync_settle_s: float = Field(5.0, gt=0, le=60)
+    event_shards: int = Field(1024, ge=1, le=65_536)
 
     # Presence (services/presence.py) and typing (services/typing.py).
     presence_ttl_s: float = Field(60.0, gt=0)

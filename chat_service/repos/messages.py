@@ -22,10 +22,12 @@ from cassandra.query import BatchStatement, BatchType
 
 from chat_service.domain.clock import to_millis
 from chat_service.domain.errors import StoreUnavailable
+from chat_service.domain.events import Event, streams_of
 from chat_service.domain.ids import day_bucket, epoch_ns
 from chat_service.domain.models import Message, Version
 from chat_service.infra.caches import NamedCache
 from chat_service.infra.cassandra import CassandraSession
+from chat_service.repos.changes import ChangeLogRepository
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.mentions import MentionRepository
 from chat_service.repos.quotes import with_quotes
@@ -51,10 +53,12 @@ class MessageRepository:
         known_direct: NamedCache[int, bool],
         versions: VersionRepository,
         mentions: MentionRepository,
+        changes: ChangeLogRepository | None = None,
     ) -> None:
         self._db = db
         self.versions = versions  # earlier texts: kept by `edit`, erased by `soft_delete`
         self.mentions = mentions  # who is mentioned where: follows `store`, `edit`, deletes
+        self._changes = changes  # None: messages are not logged for /sync (bench seeding)
         self.conversations = conversations
         self.users = users
         self._s = statements
@@ -71,6 +75,7 @@ class MessageRepository:
         rows: ConversationRepository,
         known_buckets: NamedCache[tuple[object, int], bool],
         known_direct: NamedCache[int, bool],
+        changes: ChangeLogRepository | None = None,
     ) -> MessageRepository:
         cql = {
             "reserve": "INSERT INTO sends_by_client_id "
@@ -89,6 +94,7 @@ class MessageRepository:
             known_direct,
             await VersionRepository.create(db),
             await MentionRepository.create(db),
+            changes,
         )
 
     async def reserve_client_id(
@@ -119,12 +125,13 @@ class MessageRepository:
         activity_for: Sequence[str] = (),
         read_marker_for: str | None = None,
         direct_between: tuple[str, str] | None = None,
+        change: Event | None = None,
     ) -> None:
         """Store `message` as one logged batch: the conversation's copy, one copy per user in
         `copies` (direct messages), the bucket index rows not known yet, the list rows of
         `activity_for` moved to it, the read marker of `read_marker_for` moved to it, and
-        the direct conversation between `direct_between` unless already written; then the
-        counters."""
+        the direct conversation between `direct_between` unless already written, and the
+        `change` announcing it in its change logs; then the counters."""
         bucket = day_bucket(message.id)
         conversation = message.conversation_id
         batch = BatchStatement(BatchType.LOGGED)
@@ -147,6 +154,8 @@ class MessageRepository:
         if direct_between is not None:
             rows.add_direct_conversation(batch, conversation, direct_between, message.id)
         self.mentions.add_to(batch, conversation, message.id, _notified(message, message.mentions))
+        if change is not None and self._changes is not None:
+            self._changes.add(batch, streams_of(change), change)
         await self._db.execute(batch)
         for _, owner in new_buckets:
             self._known_buckets[(owner, bucket)] = True

@@ -19,6 +19,7 @@ from chat_service.services.presence import PresenceService
 from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
 from chat_service.services.search import SearchService
+from chat_service.services.sync import SyncService
 from chat_service.services.typing import TypingService
 
 
@@ -40,3 +41,4 @@ class Services:
     search: SearchService  # message search in a conversation or the caller's DMs
     typing: TypingService  # typing indicators
     presence: PresenceService  # who is online, and when they were last seen
+    sync: SyncService  # catching up: GET /sync

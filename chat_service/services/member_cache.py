@@ -6,7 +6,8 @@ must take effect at once too, hence:
 
 - the process that removes a member forgets them before it answers;
 - every other process forgets them when the `member_left` event reaches it over the bus
-  (every process hears every event), typically within a millisecond or two;
+  (every process hears membership changes, on `chat:cache-changes`), typically within a
+  millisecond or two;
 - while the bus is down nothing is remembered (removals could be missed), and a read that
   was already under way when a removal was heard does not store what it found;
 - an entry lives at most `LOCAL_CACHE_MEMBERS_TTL_S`, which bounds

@@ -1,8 +1,9 @@
 """Posting, editing and deleting a message in a conversation: the order of writes.
 
 1. An optional retry key is claimed (so retries store nothing new).
-2. Every Cassandra copy, with the conversation rows a direct message (re)creates and the
-   sender's activity and read marker, all or nothing; the counters after it.
+2. Every Cassandra copy, with the conversation rows a direct message (re)creates, the
+   sender's activity and read marker and its change-log row (`/sync`), all or nothing;
+   the counters after it.
 3. Every other member's activity (groups), then the Redis cache, then the live event.
 4. The sender stops counting as typing there (a message ends a typing indicator).
 Cassandra accepts a message before anything derived from it is written. This module says
@@ -44,6 +45,7 @@ class MessageStore(Protocol):
         activity_for: Sequence[str] = (),
         read_marker_for: str | None = None,
         direct_between: tuple[str, str] | None = None,
+        change: Event | None = None,
     ) -> None: ...
 
     async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None: ...
@@ -166,15 +168,32 @@ class MessageWriter:
         )
         sender, peer = draft.sender, target.peer
         direct = target.type is ConversationType.DIRECT
+        # Its change-log row (for /sync) joins the message's batch. The change id is made
+        # now, not reused from the message id: a retry may store a message under an id
+        # reserved long ago, and a change must become visible soon after its id is made.
+        created = Event(
+            EventType.MESSAGE_CREATED,
+            tuple(target.members),
+            target.conversation_id,
+            message=message,
+            change_id=self._ids.new(),
+        )
         if direct and peer is not None:
             # The copies, both list rows, the sender's read marker and the conversation
             # itself, stored together.
             pair = (sender, peer)
             await self._messages.store(
-                message, pair, activity_for=pair, read_marker_for=sender, direct_between=pair
+                message,
+                pair,
+                activity_for=pair,
+                read_marker_for=sender,
+                direct_between=pair,
+                change=created,
             )
         else:
-            await self._messages.store(message, activity_for=(sender,), read_marker_for=sender)
+            await self._messages.store(
+                message, activity_for=(sender,), read_marker_for=sender, change=created
+            )
         _STORED[target.type].inc()
         if not direct:  # every other member's list row, after the message is stored
             others = [name for name in target.members if name != sender]
@@ -182,7 +201,7 @@ class MessageWriter:
         if self._search is not None:  # findable before anyone is told of it
             await self._search.indexed(message)
         await self._cache.append(_timelines(message), message)
-        await self._notify(EventType.MESSAGE_CREATED, target.members, message)
+        await self._events.publish(created)
         if self._typing is not None and draft.kind is MessageKind.MESSAGE:
             await self._typing.stopped(target.conversation_id, draft.sender, target.members)
         return message

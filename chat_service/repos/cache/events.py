@@ -1,10 +1,18 @@
-"""Live events over Redis pub/sub: one channel for the whole service.
+"""Live events over Redis sharded pub/sub: a process hears only its own users' shards.
 
-Every process publishes each event once and subscribes once, then routes what it receives
-to its own WebSocket connections in memory. A process holding 10,000 connections therefore
-holds one Redis subscription, not one per connection or per conversation, and membership
-is never mirrored into Redis: the recipients travel with each event, computed from
-Cassandra when it is published.
+Users are spread over `EVENT_SHARDS` channels by a hash of their name. Publishing an event
+sends one copy per shard among its recipients, carrying only that shard's recipients, with
+`SPUBLISH` (so that on a Redis Cluster each shard's channel lives on one node, and the
+traffic of a channel stays on that node); a process subscribes (`SSUBSCRIBE`) to the shards
+of the users connected to it, so the events it decodes are about its own users, not the
+whole system's. Changes that make in-process caches stale (`CACHE_EVENTS`: membership,
+ended sessions, reactions, pins, deletes) also go to one plain channel every process hears,
+so its caches forget what it has no connected user to hear of; that copy keeps its
+recipients only when there are at most two (a direct conversation, one account). With
+one shard, this is the single-channel broadcast of old (every process decodes everything).
+
+Membership is never mirrored into Redis: the recipients travel with each event, computed
+from Cassandra when it is published.
 """
 
 from __future__ import annotations
@@ -12,8 +20,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+import zlib
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -21,14 +31,20 @@ import structlog
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from chat_service.domain.events import Event, EventType
+from chat_service.domain.events import CACHE_EVENTS, Event, EventType
 from chat_service.domain.models import Message, Quote, ReactionCount
+from chat_service.infra import metrics
 from chat_service.repos.cache.timelines import decode, encode
 
 log = structlog.get_logger(__name__)
 
-CHANNEL = "chat:events"
+SHARD_CHANNEL = "chat:events:{}"
+CACHE_CHANNEL = "chat:cache-changes"
 RECONNECT_DELAY_S = 1.0
+SUBSCRIBE_WAIT_S = 1.0
+# Copies of one event reach a process once per shard of its recipients here, one after
+# another: the last few bodies decoded are remembered, so each event is decoded once.
+_DECODED_MEMO = 32
 
 
 class BusDown:
@@ -39,39 +55,135 @@ class BusUp:
     """Yielded by `listen` each time the subscription is (re)established."""
 
 
+@dataclass(frozen=True, slots=True)
+class CacheChange:
+    """A `CACHE_EVENTS` event heard on the channel every process hears: for the in-process
+    caches, never delivered to sockets (the shards deliver it to its recipients)."""
+
+    event: Event
+
+
 class EventBus:
-    def __init__(self, publisher: Redis, subscriber: Redis) -> None:
+    def __init__(self, publisher: Redis, subscriber: Redis, shards: int = 1024) -> None:
         self._publisher = publisher
         self._subscriber = subscriber  # its own connection: a subscription blocks it
+        self._shards = shards
+        self._wanted: Counter[str] = Counter()  # shard channel -> connected users here
+        self._pubsub: Any = None  # the live subscription, while there is one
+        self._confirming: dict[str, asyncio.Future[None]] = {}
+        self._decoded: dict[bytes, Event] = {}  # body -> event, the last few (insertion order)
+
+    def channel_of(self, username: str) -> str:
+        return SHARD_CHANNEL.format(zlib.crc32(username.encode()) % self._shards)
 
     async def publish(self, event: Event) -> None:
-        """Best effort: a lost event is recovered by clients paging with `after`."""
+        """Best effort: what a client misses live it gets from `/sync`."""
+        body = encode_event(replace(event, recipients=()))
+        by_channel: defaultdict[str, list[str]] = defaultdict(list)
+        for name in event.recipients:
+            by_channel[self.channel_of(name)].append(name)
         try:
-            await self._publisher.publish(CHANNEL, encode_event(event))
+            async with self._publisher.pipeline(transaction=False) as pipe:
+                for channel, names in by_channel.items():
+                    pipe.spublish(channel, orjson.dumps(names) + b"\n" + body)
+                if event.type in CACHE_EVENTS:
+                    pipe.publish(CACHE_CHANNEL, _cache_copy(event, body))
+                await pipe.execute()
         except RedisError as exc:
             log.warning("events.publish_failed", error=str(exc), type=event.type.value)
 
-    async def listen(self) -> AsyncIterator[Event | BusDown | BusUp]:
+    async def watch(self, username: str) -> None:
+        """Hear `username`'s shard from now on (until as many `unwatch`); returns once the
+        subscription is confirmed, or at once while the bus is down (it is renewed then)."""
+        channel = self.channel_of(username)
+        self._wanted[channel] += 1
+        pending = self._confirming.get(channel)
+        if pending is None and (self._wanted[channel] > 1 or self._pubsub is None):
+            return
+        if pending is None:
+            pending = self._confirming[channel] = asyncio.get_running_loop().create_future()
+            with contextlib.suppress(RedisError, OSError):
+                await self._pubsub.ssubscribe(channel)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(pending), SUBSCRIBE_WAIT_S)
+        self._confirming.pop(channel, None)
+
+    def unwatch(self, username: str) -> None:
+        """The shard is left lazily, when an event for nobody here arrives on it."""
+        channel = self.channel_of(username)
+        self._wanted[channel] -= 1
+        if self._wanted[channel] <= 0:
+            del self._wanted[channel]
+
+    async def listen(self) -> AsyncIterator[Event | CacheChange | BusDown | BusUp]:
         """Events as they arrive, forever; reconnects after an outage and says so."""
         down = False
         while True:
-            pubsub = self._subscriber.pubsub(ignore_subscribe_messages=True)
+            pubsub = self._subscriber.pubsub()
             try:
-                await pubsub.subscribe(CHANNEL)
+                await pubsub.subscribe(CACHE_CHANNEL)
+                if self._wanted:
+                    await pubsub.ssubscribe(*self._wanted)
+                self._pubsub = pubsub
                 down = False
                 yield BusUp()
                 while True:
                     message = await pubsub.get_message(timeout=1.0)
-                    if message is not None and (event := decode_known(message["data"])):
-                        yield event
+                    if message is not None:
+                        heard = await self._heard(pubsub, message)
+                        if heard is not None:
+                            yield heard
             except (RedisError, OSError) as exc:
+                self._pubsub = None
                 if not down:
                     down = True
                     log.warning("events.subscription_lost", error=str(exc))
                     yield BusDown()
                 await asyncio.sleep(RECONNECT_DELAY_S)
             finally:
+                self._pubsub = None
                 await _close_quietly(pubsub)
+
+    async def _heard(self, pubsub: Any, message: dict[str, Any]) -> Event | CacheChange | None:
+        kind, channel = message["type"], _text(message["channel"])
+        if kind == "smessage":
+            if channel not in self._wanted:  # nobody here any more: leave the shard
+                await pubsub.sunsubscribe(channel)
+                return None
+            head, body = message["data"].split(b"\n", 1)
+            event = self._decode(body)
+            return None if event is None else replace(event, recipients=tuple(orjson.loads(head)))
+        if kind == "message":
+            metrics.BUS_EVENTS_DECODED.inc()
+            heard = decode_known(message["data"])
+            return None if heard is None else CacheChange(heard)
+        if kind == "ssubscribe" and channel in self._confirming:
+            future = self._confirming[channel]
+            if not future.done():
+                future.set_result(None)
+        return None
+
+    def _decode(self, body: bytes) -> Event | None:
+        event = self._decoded.get(body)
+        if event is None:
+            metrics.BUS_EVENTS_DECODED.inc()
+            event = decode_known(body)
+            if event is None:
+                return None
+            self._decoded[body] = event
+            if len(self._decoded) > _DECODED_MEMO:
+                del self._decoded[next(iter(self._decoded))]
+        return event
+
+
+def _cache_copy(event: Event, body: bytes) -> bytes:
+    """What every process hears of a cache event: the event, with its recipients when they
+    name a direct conversation's two timelines or one account (a group's are not needed)."""
+    return encode_event(event) if len(event.recipients) <= 2 else body
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 async def _close_quietly(pubsub: object) -> None:
@@ -92,6 +204,7 @@ def encode_event(event: Event) -> bytes:
             **_marks_fields(event),
             "q": _encode_quote(event.message.reply_to) if event.message else None,
             "n": event.usernames,
+            "k": str(event.change_id) if event.change_id else None,
         }
     )
 
@@ -132,6 +245,7 @@ def decode_known(raw: bytes) -> Event | None:
 
 def decode_event(raw: bytes) -> Event:
     data = orjson.loads(raw)
+    change = data.get("k")
     return Event(
         type=EventType(data["t"]),
         recipients=tuple(data["r"]),
@@ -146,4 +260,5 @@ def decode_event(raw: bytes) -> Event:
         added=data.get("a"),
         pinned=data.get("p"),
         usernames=tuple(data["n"]) if data.get("n") is not None else None,
+        change_id=uuid.UUID(change) if change else None,
     )

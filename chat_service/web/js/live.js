@@ -1,7 +1,8 @@
 // The WebSocket (/ws?token=): its state for the screen, reconnection with capped,
 // jittered backoff, a keep-alive ping, and events handed to whoever registered for
 // their type. `reconnected` fires on every connection after the first, so the app can
-// catch up on what it missed while it was away.
+// catch up on what it missed while it was away. `position` is the stream_id of the last
+// event handled, frozen while live delivery is degraded (what follows it is in /sync).
 
 const PING_MS = 25000;
 const MAX_BACKOFF_MS = 15000;
@@ -22,6 +23,7 @@ export class Live extends EventTarget {
     this.state = 'connecting';
     this.timer = null;
     this.running = false;
+    this.position = null;
     addEventListener('online', () => this.reconnectNow());
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') this.reconnectNow();
@@ -109,10 +111,16 @@ export class Live extends EventTarget {
       return;
     }
     if (event.type === 'system.degraded') this.setState('degraded');
+    if (event.stream_id && this.state !== 'degraded') this.position = event.stream_id;
     if (event.type === 'system.recovered') {
       this.setState('online');
       this.dispatchEvent(new Event('reconnected'));
     }
+    this.handle(event);
+  }
+
+  /** Hand an event (live, or replayed by /sync) to the handlers of its type. */
+  handle(event) {
     for (const handler of this.handlers.get(event.type) ?? []) handler(event.data ?? {}, event);
   }
 

@@ -10,6 +10,7 @@ import { byId } from './dom.js';
 import { ConversationList, title } from './conversation-list.js';
 import { MembersDialog, NewConversationDialog } from './dialogs.js';
 import { Live, STATE_TEXT } from './live.js';
+import { currentPosition, replay } from './sync.js';
 import { clearOutboxes } from './outbox.js';
 import { SearchPanel } from './search.js';
 import { Session } from './session.js';
@@ -108,7 +109,9 @@ class App {
   async start() {
     screen('app');
     this.live.start();
+    const position = currentPosition(this.api).catch(() => null);
     await this.list.load().catch((error) => { byId('list-empty').textContent = describe(error); });
+    this.live.position ??= await position;
     this.route();
     interactive();
   }
@@ -178,8 +181,22 @@ class App {
     byId('composer-text').focus();
   }
 
-  /** After a reconnection: the list again, and what each known conversation missed. */
+  /** After a reconnection: every event missed (edits, deletes, read markers too), from
+   *  /sync, then the list as the service counts it; without a position (or if the replay
+   *  fails), what each known conversation missed, page by page. */
   async catchUp() {
+    const since = this.live.position;
+    if (since) {
+      try {
+        const next = await replay(this.api, since, (event) => this.live.handle(event));
+        if (next === null) return location.reload(); // older than the service keeps
+        if (this.live.position === since) this.live.position = next; // no live event since
+        await this.list.load().catch(() => {});
+        return;
+      } catch {
+        // fall back to paging below
+      }
+    }
     await this.list.load().catch(() => {});
     await Promise.all([...this.timelines.values()].map((t) => t.catchUp().catch(() => {})));
     await this.thread?.timeline.loadDetail().catch(() => {});

@@ -42,6 +42,7 @@ class FakeMessageStore:
         activity_for: Sequence[str] = (),
         read_marker_for: str | None = None,
         direct_between: tuple[str, str] | None = None,
+        change: Event | None = None,
     ) -> None:
         self.put(message)
         self.stored.append(

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from chat_service.domain.clock import to_millis
+from chat_service.domain.events import Event, streams_of
 from chat_service.domain.ids import epoch_ns, sort_key
 from chat_service.domain.models import (
     Conversation,
@@ -19,6 +20,7 @@ from chat_service.domain.models import (
     Version,
 )
 from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
+from tests.unit.fakes.changes import FakeChangeLog
 
 
 class FakeUsers:
@@ -145,9 +147,15 @@ class FakeMessages:
     """`MessageRepository` as the writer uses it: the copies go to `history`, the rows a
     message changes to `conversations`, all at once as the logged batch does."""
 
-    def __init__(self, history: FakeHistory, conversations: FakeConversations) -> None:
+    def __init__(
+        self,
+        history: FakeHistory,
+        conversations: FakeConversations,
+        changes: FakeChangeLog | None = None,
+    ) -> None:
         self._history = history
         self._conversations = conversations
+        self._changes = changes
         self.retry_keys: dict[tuple[str, str], tuple[uuid.UUID, uuid.UUID]] = {}
         self.versions = FakeVersions()
         self.mentions = FakeMentions()
@@ -172,7 +180,10 @@ class FakeMessages:
         activity_for: Sequence[str] = (),
         read_marker_for: str | None = None,
         direct_between: tuple[str, str] | None = None,
+        change: Event | None = None,
     ) -> None:
+        if change is not None and self._changes is not None:
+            await self._changes.append(streams_of(change), change)
         for timeline in _copies(message, copies):
             self._history.add(timeline, message)
         conversation = message.conversation_id

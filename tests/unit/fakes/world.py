@@ -11,6 +11,7 @@ from chat_service.domain.ids import TimeUuidFactory
 from chat_service.infra.caches import CacheRegistry
 from chat_service.repos.cache.events import BusUp
 from chat_service.services.access import ConversationAccess
+from chat_service.services.change_stream import LoggedEvents
 from chat_service.services.direct_messages import DirectMessageService
 from chat_service.services.edit_history import EditHistoryService
 from chat_service.services.history import HistoryService
@@ -25,13 +26,17 @@ from chat_service.services.pins import PinService
 from chat_service.services.reactions import ReactionService
 from chat_service.services.read_markers import ReadMarkerService
 from chat_service.services.search import SearchIndexing, SearchService
+from chat_service.services.sync import SyncService, SyncSettings
 from tests.unit.fakes.bus import FakeEventBus, FakeLimits
+from tests.unit.fakes.changes import FakeChangeLog
 from tests.unit.fakes.marks import FakeMarkChanges, FakeMarks, FakePins, FakeReactions
 from tests.unit.fakes.search import FakeTermIndex
 from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages, FakeUsers
 from tests.unit.fakes.timelines import FakeTimelineCache, FakeTimelines
 
 START_NS = 1_800_000_000 * 10**9
+SETTLE_NS = 5 * 10**9
+RETENTION_NS = 7 * 86_400 * 10**9
 
 
 @dataclass
@@ -55,6 +60,9 @@ class World:
     mentions: MentionService
     search_index: FakeTermIndex
     search: SearchService
+    change_log: FakeChangeLog
+    sync: SyncService
+    clock: Clock
 
 
 class _Ids:
@@ -68,12 +76,23 @@ class _Ids:
         return self._factory.new(self._clock_ns())
 
 
+class Clock:
+    """Ticks 1 ms a reading; `advance` jumps ahead."""
+
+    def __init__(self) -> None:
+        self._ticks = itertools.count()
+        self.offset_ns = 0
+
+    def __call__(self) -> int:
+        return START_NS + self.offset_ns + next(self._ticks) * 1_000_000
+
+    def advance(self, ns: int) -> None:
+        self.offset_ns += ns
+
+
 def world(*usernames: str) -> World:
     """Services on fresh fakes; `usernames` have accounts. The clock ticks 1 ms a reading."""
-    ticks = itertools.count()
-
-    def clock_ns() -> int:
-        return START_NS + next(ticks) * 1_000_000
+    clock_ns = Clock()
 
     users, conversations, history = FakeUsers(*usernames), FakeConversations(), FakeHistory()
     events, limits, timelines = FakeEventBus(), FakeLimits(), FakeTimelines(history)
@@ -81,13 +100,15 @@ def world(*usernames: str) -> World:
     members = MemberCache(caches.fifo("members", 100_000), ttl_s=10, clock=lambda: 0.0)
     members.hear(BusUp())
     ids = _Ids(TimeUuidFactory(), clock_ns)
-    stored = FakeMessages(history, conversations)
+    change_log = FakeChangeLog()
+    logged = LoggedEvents(change_log, events, ids)  # type: ignore[arg-type]
+    stored = FakeMessages(history, conversations, change_log)
     search_index = FakeTermIndex()
     writer = MessageWriter(
         stored,
         conversations,
         FakeTimelineCache(),  # type: ignore[arg-type]
-        events,
+        logged,
         ids,  # type: ignore[arg-type]
         search=SearchIndexing(search_index, clock_ns),
     )
@@ -99,7 +120,7 @@ def world(*usernames: str) -> World:
         history=history,
         events=events,
         limits=limits,
-        membership=MembershipService(users, conversations, access, writer, events, clock_ns),
+        membership=MembershipService(users, conversations, access, writer, logged, clock_ns),
         inbox=InboxService(conversations, timelines),
         reading=HistoryService(access, timelines, marks),
         messages=MessageService(
@@ -109,14 +130,14 @@ def world(*usernames: str) -> World:
             limits,
             clock_ns,
             timelines,
-            marks=MarkEraser(reactions, pins, changes, events),
+            marks=MarkEraser(reactions, pins, changes, logged),
         ),
-        read_markers=ReadMarkerService(conversations, access, events),
+        read_markers=ReadMarkerService(conversations, access, logged),
         direct_messages=DirectMessageService(
             users, timelines, writer, limits, caches.fifo("known_users", 1_000), marks
         ),
-        reactions=ReactionService(access, reactions, changes, events, clock_ns),
-        pins=PinService(access, pins, marks, changes, events, clock_ns),
+        reactions=ReactionService(access, reactions, changes, logged, clock_ns),
+        pins=PinService(access, pins, marks, changes, logged, clock_ns),
         reaction_rows=reactions,
         pin_rows=pins,
         mark_changes=changes,
@@ -124,4 +145,9 @@ def world(*usernames: str) -> World:
         mentions=MentionService(stored.mentions, conversations, timelines),
         search_index=search_index,
         search=SearchService(access, timelines, search_index),
+        change_log=change_log,
+        sync=SyncService(
+            conversations, change_log, SyncSettings(SETTLE_NS, RETENTION_NS), clock_ns
+        ),
+        clock=clock_ns,
     )

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import WSCloseCode, web
 
+from chat_service.api.admission import AdmissionControl
 from chat_service.api.auth import auth_middleware
 from chat_service.api.context import HUB, LIVE, RENDERER, SERVICES
 from chat_service.api.cors import cors_middlewares
@@ -23,6 +24,7 @@ from chat_service.domain.clock import now_ns
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
+from chat_service.infra.loop_lag import measure_loop_lag
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
 from chat_service.repos.cache.events import EventBus
@@ -61,6 +63,10 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             *cors_middlewares(settings.cors_origins),
+            # Before everything that costs: a refused request is not logged or timed.
+            AdmissionControl(
+                settings.max_in_flight_requests, settings.overload_retry_after_s
+            ).middleware,
             access_log_middleware,
             metrics_middleware,
             error_middleware,
@@ -101,6 +107,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         )
         delivery = asyncio.create_task(_hear_events(bus, hub, members))
         publishing = asyncio.create_task(caches.publish_every())
+        lag = asyncio.create_task(measure_loop_lag())
         try:
             users = await UserRepository.create(db)
             conversations = await ConversationRepository.create(db)
@@ -156,6 +163,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         finally:
             delivery.cancel()
             publishing.cancel()
+            lag.cancel()
             caches.close()
             hasher.close()
             await subscriber.aclose()

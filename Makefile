@@ -15,7 +15,8 @@ PYTEST_ARGS ?=
 LOCK_ARGS := --universal --python-version 3.11 --generate-hashes --quiet \
 	--custom-compile-command "make lock"
 
-.PHONY: setup run test unit faults fuzz postman bench monitoring-check lint format lock stop status
+.PHONY: setup run test unit faults fuzz postman bench monitoring-check lint format lock stop status \
+	cluster test-3nodes test-2dcs soak
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +42,14 @@ setup: $(VENV)/.installed
 run: $(VENV)/.installed-run
 	exec $(STACK) run --profile dev -- \
 		bash -c '$(VENV)/bin/chat-service migrate && exec $(VENV)/bin/chat-service serve --port 8000'
+
+## cluster: 3 replicas behind Debian's nginx (the Compose stack's config) on CLUSTER_PORT
+CLUSTER_PORT ?= 8000
+CLUSTER_REPLICAS ?= 3
+cluster: $(VENV)/.installed-run
+	tools/ensure-packages.sh
+	exec $(STACK) run --profile dev -- \
+		$(PY) -m tools.cluster --replicas $(CLUSTER_REPLICAS) --port $(CLUSTER_PORT)
 
 ## test: the whole suite against a real Cassandra and Redis (test keyspace and Redis db)
 test: $(VENV)/.installed node_modules/axe-core/axe.min.js

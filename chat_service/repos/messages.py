@@ -24,7 +24,11 @@ from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.ids import day_bucket
 from chat_service.domain.models import Message
 from chat_service.infra.caches import NamedCache
-from chat_service.infra.cassandra import CassandraSession
+from chat_service.infra.cassandra import (
+    UNKNOWN_OUTCOME_ATTEMPTS,
+    CassandraSession,
+    ConditionalWriteUnknown,
+)
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.timelines import (
     CONVERSATION_TABLES,
@@ -68,6 +72,8 @@ class MessageRepository:
             "reserve": "INSERT INTO sends_by_client_id "
             "(sender, client_message_id, conversation_id, message_id) VALUES (?, ?, ?, ?) "
             "IF NOT EXISTS USING TTL 604800",
+            "reserved": "SELECT conversation_id, message_id FROM sends_by_client_id "
+            "WHERE sender = ? AND client_message_id = ?",
         }
         return cls(
             db,
@@ -84,13 +90,21 @@ class MessageRepository:
     ) -> tuple[uuid.UUID, uuid.UUID]:
         """Claim the retry key for this message; the (conversation, message) it belongs to,
         which is another one when an earlier attempt claimed it first."""
-        rows = await self._db.execute(
-            self._s["reserve"], (sender, client_message_id, conversation_id, message_id)
-        )
-        row = rows[0]
-        if row.applied:
-            return conversation_id, message_id
-        return row.conversation_id, row.message_id
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                rows = await self._db.execute(
+                    self._s["reserve"], (sender, client_message_id, conversation_id, message_id)
+                )
+            except ConditionalWriteUnknown:  # contention between replicas: who won?
+                rows = await self._db.read_serial(self._s["reserved"], (sender, client_message_id))
+                if not rows:
+                    continue  # nobody's claim was applied: claim it again
+                return rows[0].conversation_id, rows[0].message_id
+            row = rows[0]
+            if row.applied:
+                return conversation_id, message_id
+            return row.conversation_id, row.message_id
+        raise StoreUnavailable("Cassandra could not settle the retry key")
 
     async def store(
         self,

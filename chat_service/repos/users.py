@@ -6,7 +6,9 @@ import uuid
 from typing import Any, ClassVar
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
+from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.models import User, UserCredentials
+from chat_service.infra.cassandra import UNKNOWN_OUTCOME_ATTEMPTS, ConditionalWriteUnknown
 from chat_service.repos.base import PreparedRepository
 
 # Usernames start with a digit or a letter; the one-character directory partitions, in order.
@@ -29,6 +31,7 @@ class UserRepository(PreparedRepository):
         "by_username": "SELECT id, username, password_hash, created_at FROM users "
         "WHERE username = ?",
         "by_id": "SELECT id, username, created_at FROM users_by_id WHERE id = ?",
+        "owner": "SELECT id FROM users WHERE username = ?",
         "directory_range": "SELECT username, id FROM user_directory "
         "WHERE prefix = ? AND username >= ? AND username < ? LIMIT ?",
     }
@@ -42,16 +45,29 @@ class UserRepository(PreparedRepository):
         user = credentials.user
         created = ns_to_datetime(user.created_at_ns)
         await self._db.execute(self._s["insert_by_id"], (user.id, user.username, created))
-        rows = await self._db.execute(
-            self._s["insert_user"],
-            (user.username, user.id, credentials.password_hash.decode(), created),
+        applied = await self._insert_user(
+            (user.username, user.id, credentials.password_hash.decode(), created)
         )
-        if not rows[0].applied:
+        if not applied:
             await self._db.execute(self._s["delete_by_id"], (user.id,))
             return False
         for prefix in directory_prefixes(user.username):
             await self._db.execute(self._s["insert_directory"], (prefix, user.username, user.id))
         return True
+
+    async def _insert_user(self, values: tuple[Any, ...]) -> bool:
+        """The conditional insert; when its outcome is unknown (contention between
+        replicas), a serial read tells whether the name went to this id or another."""
+        username, user_id = values[0], values[1]
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                rows = await self._db.execute(self._s["insert_user"], values)
+                return bool(rows[0].applied)
+            except ConditionalWriteUnknown:
+                owner = await self._db.read_serial(self._s["owner"], (username,))
+                if owner:
+                    return bool(owner[0].id == user_id)
+        raise StoreUnavailable("Cassandra could not settle the registration")
 
     async def credentials(self, username: str) -> UserCredentials | None:
         rows = await self._db.execute(self._s["by_username"], (username,))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import random
 import re
 import time
 from collections import namedtuple
@@ -56,7 +57,7 @@ _PLAIN_ROWS = "plain rows"
 UNAVAILABLE_ERRORS = (NoHostAvailable, OperationTimedOut, RequestExecutionException)
 CAS_WRITE_UNKNOWN = 0x1700  # protocol v5's error code; the driver has no class for it
 # Tries of a conditional write whose outcome stays unknown, each settled by a serial read.
-UNKNOWN_OUTCOME_ATTEMPTS = 3
+UNKNOWN_OUTCOME_ATTEMPTS = 4
 
 
 class ConditionalWriteUnknown(StoreUnavailable):
@@ -196,6 +197,16 @@ class CassandraSession:
         bound = statement.bind(params)
         bound.consistency_level = ConsistencyLevel.LOCAL_SERIAL
         return await self.execute(bound)
+
+    async def settle(self, statement: PreparedStatement, params: Sequence[Any]) -> list[Any] | None:
+        """After a conditional write whose outcome was unknown: wait for the competing
+        Paxos round to end (a short random pause), then read the row at LOCAL_SERIAL.
+        None when the read could not tell either (contention again): try once more."""
+        await asyncio.sleep(random.uniform(0.02, 0.2))
+        try:
+            return await self.read_serial(statement, params)
+        except StoreUnavailable:
+            return None
 
     async def wait_for_schema_agreement(self) -> None:
         await asyncio.to_thread(

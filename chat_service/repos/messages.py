@@ -96,10 +96,10 @@ class MessageRepository:
                     self._s["reserve"], (sender, client_message_id, conversation_id, message_id)
                 )
             except ConditionalWriteUnknown:  # contention between replicas: who won?
-                rows = await self._db.read_serial(self._s["reserved"], (sender, client_message_id))
-                if not rows:
-                    continue  # nobody's claim was applied: claim it again
-                return rows[0].conversation_id, rows[0].message_id
+                settled = await self._db.settle(self._s["reserved"], (sender, client_message_id))
+                if not settled:
+                    continue  # nobody's claim was applied, or no answer yet: claim it again
+                return settled[0].conversation_id, settled[0].message_id
             row = rows[0]
             if row.applied:
                 return conversation_id, message_id

@@ -62,11 +62,12 @@ class UserRepository(PreparedRepository):
         for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
             try:
                 rows = await self._db.execute(self._s["insert_user"], values)
-                return bool(rows[0].applied)
+                # Not applied: the row there may be this id's own, from an unknown try.
+                return bool(rows[0].applied or rows[0].id == user_id)
             except ConditionalWriteUnknown:
-                owner = await self._db.read_serial(self._s["owner"], (username,))
-                if owner:
-                    return bool(owner[0].id == user_id)
+                owner = await self._db.settle(self._s["owner"], (username,))
+            if owner:
+                return bool(owner[0].id == user_id)
         raise StoreUnavailable("Cassandra could not settle the registration")
 
     async def credentials(self, username: str) -> UserCredentials | None:

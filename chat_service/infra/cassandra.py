@@ -23,6 +23,7 @@ from cassandra import (
     ProtocolVersion,
     RequestExecutionException,
     WriteTimeout,
+    WriteType,
 )
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import (
@@ -68,7 +69,7 @@ class ConditionalWriteUnknown(StoreUnavailable):
 
 def _outcome_unknown(exc: BaseException) -> bool:
     if isinstance(exc, WriteTimeout):
-        return exc.write_type == "CAS"
+        return bool(exc.write_type == WriteType.CAS)
     return isinstance(exc, ErrorMessage) and getattr(exc, "code", None) == CAS_WRITE_UNKNOWN
 
 

@@ -23,6 +23,7 @@ from chat_service.infra.settings import Settings
 
 MEMORY_GROWTH_LIMIT_PCT = 5.0
 P99_RATIO_LIMIT, P99_SLACK_MS = 1.5, 5.0
+_REFUSED = "admission_rejections_total"
 COMPACTIONS_CQL = (
     "SELECT pending_tasks, active_tasks FROM system_views.thread_pools "
     "WHERE name = 'CompactionExecutor'"
@@ -36,6 +37,7 @@ class Probe:
         from cassandra.cluster import Cluster
 
         self.pid, self.base = pid, base
+        self._refused = 0.0
         self._cluster = Cluster(
             list(settings.cassandra_contact_points), port=settings.cassandra_port
         )
@@ -57,7 +59,7 @@ class Probe:
         values = {}
         for line in text.splitlines():
             name, _, value = line.partition(" ")
-            if name in ("event_loop_lag_seconds", "websocket_connections"):
+            if name in ("event_loop_lag_seconds", "websocket_connections", _REFUSED):
                 values[name] = float(value)
         return values
 
@@ -81,6 +83,8 @@ class Probe:
         import asyncio
 
         values = await self.metrics(http)
+        refused = values.get(_REFUSED, 0.0) - self._refused
+        self._refused = values.get(_REFUSED, 0.0)
         row: dict[str, Any] = {
             "rss_mb": self.rss_mb(),
             "open_sockets": self.open_sockets(),
@@ -88,6 +92,7 @@ class Probe:
             "loop_lag_max_ms": loop_lag_max_ms,
             "pending_compactions": await asyncio.to_thread(self.pending_compactions),
             "errors": sum(errors.values()),
+            "refused_overloaded": int(refused),  # of the errors: 503 overloaded
         }
         for kind, values_ms in sorted(latencies.items()):
             row[f"p99_ms_{kind}"] = _p99(values_ms)
@@ -112,7 +117,7 @@ def one_line(row: dict[str, Any]) -> str:
     return (
         f"rss {row['rss_mb']} MB, sockets {row['open_sockets']} (ws {row['websockets']}), "
         f"lag {row['loop_lag_max_ms']} ms, compactions {row['pending_compactions']}, "
-        f"errors {row['errors']}; p99 ms {p99}"
+        f"errors {row['errors']} ({row['refused_overloaded']} refused); p99 ms {p99}"
     )
 
 

@@ -128,12 +128,13 @@ async def test_a_replica_killed_mid_load_loses_nothing_and_gets_no_more_traffic(
     lost = set(load.acknowledged.values()) - set(ids)
     assert not lost
     assert len(ids) == len(set(ids)) == len(load.acknowledged)  # retries made no duplicates
-    assert len(after) > 200
+    assert len(after) > 100  # enough traffic after the kill to see where it went
     # Only what was in flight on it (8 at most) failed, plus nginx's retries of the dead
     # replica, one each fail_timeout: then it was passed over.
     assert len(failed) <= 8 + 2 * (10 // FAIL_TIMEOUT_S + 1)
     assert len(tried_dead) <= 8 + 2 * 2 * (10 // FAIL_TIMEOUT_S + 1)
     assert all(line["status"] < 500 for line in after[-50:])  # the load ended healthy
-    assert {line["upstream"] for line in after[-50:]} <= {
+    # Served by the live two (a request may have tried the dead one first, and moved on).
+    assert {line["upstream"].split(", ")[-1] for line in after[-50:]} <= {
         proxied.address(r) for r in proxied.replicas if r is not victim
     }

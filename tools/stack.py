@@ -137,15 +137,19 @@ class OwnCluster:
         }
 
 
-def _start_own_cluster(cluster: OwnCluster, profile: Profile) -> Callable[[], None]:
+def _start_own_cluster(
+    cluster: OwnCluster, profile: Profile, stoppers: list[Callable[[], None]]
+) -> None:
+    """Start the nodes; how to stop them is registered first, so that an interrupted
+    start-up stops the nodes it launched too."""
     base = ROOT / ".data" / f"{profile.name}-{cluster.nodes}nodes" / "cassandra"
+    stoppers.append(lambda: localcassandra.stop_all(base))
     localcassandra.fetch()
     started = time.monotonic()
     localcassandra.start_cluster(
         base, cluster.nodes, cluster.heap, profile.cassandra_fast, 300, cluster.first_ip
     )
     print(f"stack: {cluster.nodes} nodes ready in {time.monotonic() - started:.0f} s", flush=True)
-    return lambda: localcassandra.stop_all(base)
 
 
 def run(profile: Profile, command: list[str], cluster: OwnCluster | None = None) -> int:
@@ -171,7 +175,7 @@ def run(profile: Profile, command: list[str], cluster: OwnCluster | None = None)
     signal.signal(signal.SIGTERM, forward_term)
     try:
         if cluster is not None:
-            stoppers.append(_start_own_cluster(cluster, profile))
+            _start_own_cluster(cluster, profile, stoppers)
         for ensure in (_ensure_cassandra, _ensure_redis):
             stop = ensure(env, profile)
             if stop is not None:

@@ -15,7 +15,8 @@ PYTEST_ARGS ?=
 LOCK_ARGS := --universal --python-version 3.11 --generate-hashes --quiet \
 	--custom-compile-command "make lock"
 
-.PHONY: setup run test unit faults fuzz postman bench monitoring-check lint format lock stop status
+.PHONY: setup run test unit faults fuzz postman bench monitoring-check lint format lock stop status \
+	cluster test-3nodes test-2dcs soak
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -43,11 +44,32 @@ run: $(VENV)/.installed-run
 	exec $(STACK) run --profile dev -- \
 		bash -c '$(VENV)/bin/chat-service migrate && exec $(VENV)/bin/chat-service serve --port 8000'
 
+## cluster: 3 replicas behind Debian's nginx (the Compose stack's config) on CLUSTER_PORT
+CLUSTER_PORT ?= 8000
+CLUSTER_REPLICAS ?= 3
+cluster: $(VENV)/.installed-run
+	tools/ensure-packages.sh
+	exec $(STACK) run --profile dev -- \
+		$(PY) -m tools.cluster --replicas $(CLUSTER_REPLICAS) --port $(CLUSTER_PORT)
+
 ## test: the whole suite against a real Cassandra and Redis (test keyspace and Redis db)
 test: $(VENV)/.installed node_modules/axe-core/axe.min.js
 	tools/ensure-packages.sh
 	$(PY) -m tools.local_mailpit.localmailpit ensure-installed
 	exec $(STACK) run --profile test -- $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+## test-3nodes: the integration suite on a 3-node cluster of its own (127.0.0.21-23, RF 3,
+## LOCAL_QUORUM), started and stopped around it; CI runs it
+THREE_NODES_FIRST_IP ?= 21
+test-3nodes: $(VENV)/.installed
+	tools/ensure-packages.sh
+	exec $(STACK) run --profile test --cassandra-nodes 3 --first-ip $(THREE_NODES_FIRST_IP) -- \
+		$(VENV)/bin/pytest tests/integration $(PYTEST_ARGS)
+
+## test-2dcs: two data centres (2+2 nodes on 127.0.0.31-34, NetworkTopologyStrategy,
+## LOCAL_QUORUM): written through a service bound to dc1, read through one bound to dc2
+test-2dcs: $(VENV)/.installed
+	exec $(STACK) run --profile test -- $(VENV)/bin/pytest -m dcs tests/cluster $(PYTEST_ARGS)
 
 ## unit: the unit tests alone, on fakes: seconds, no Cassandra or Redis needed
 unit: $(VENV)/.installed
@@ -78,6 +100,13 @@ postman: $(VENV)/.installed node_modules/.bin/newman
 bench: setup
 	tools/ensure-packages.sh wrk
 	exec $(STACK) run --profile dev -- $(PY) -m bench.run $(BENCH_ARGS)
+
+## soak: a mixed load on one process for DURATION (20m, 90s, 1h), sampled every minute:
+## bench/soak/latest.{csv,json,png} and a verdict on memory and p99 (bench/README.md)
+DURATION ?= 20m
+SOAK_ARGS ?=
+soak: $(VENV)/.installed
+	exec $(STACK) run --profile dev -- $(PY) -m bench.soak --duration $(DURATION) $(SOAK_ARGS)
 
 ## monitoring-check: promtool validates the Prometheus config and rules and unit-tests alerts
 monitoring-check: $(VENV)/.installed

@@ -11,6 +11,7 @@ from typing import Protocol
 
 from aiohttp import WSCloseCode, web
 
+from chat_service.api.admission import AdmissionControl
 from chat_service.api.auth import auth_middleware
 from chat_service.api.context import CLIENT_ADDRESS_HEADER, HUB, LIVE, RENDERER, SERVICES
 from chat_service.api.cors import cors_middlewares
@@ -25,6 +26,7 @@ from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
+from chat_service.infra.loop_lag import measure_loop_lag
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
 from chat_service.mail.smtp import SmtpSender, SmtpSettings
@@ -90,6 +92,10 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(
         middlewares=[
             *cors_middlewares(settings.cors_origins),
+            # Before everything that costs: a refused request is not logged or timed.
+            AdmissionControl(
+                settings.max_in_flight_requests, settings.overload_retry_after_s
+            ).middleware,
             access_log_middleware,
             metrics_middleware,
             error_middleware,
@@ -140,6 +146,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             ttl_s=settings.local_cache_members_ttl_s,
             keep_max=GROUP_MAX,
         )
+        background.append(asyncio.create_task(measure_loop_lag()))
         try:
             users = await UserRepository.create(db)
             sessions = Sessions(

@@ -3,6 +3,7 @@ not running.
 
     python -m tools.stack run --profile dev  -- chat-service serve
     python -m tools.stack run --profile test -- pytest
+    python -m tools.stack run --profile test --cassandra-nodes 3 --first-ip 21 -- pytest
     python -m tools.stack stop | status
 
 A store the settings point at (`CASSANDRA_CONTACT_POINTS`/`CASSANDRA_PORT`, `REDIS_URL`,
@@ -12,6 +13,9 @@ is, so nothing needs Java or Maven then. Otherwise a local one is started under
 or `go install`ing Mailpit, the first time) and stopped again when the command ends,
 however it ends (Ctrl-C and SIGTERM included). Mailpit's web UI and API are then on
 http://127.0.0.1:8025 (`MAILPIT_HTTP_PORT`).
+With `--cassandra-nodes N` (2 or 3) the command gets a cluster of its own instead, on
+127.0.0.<first-ip>.. (beside any other node), under `.data/<profile>-<N>nodes/`, with
+replication factor N at `LOCAL_QUORUM`: these settings win over the environment.
 Standard library only.
 """
 
@@ -128,13 +132,53 @@ def _ensure_mailpit(env: dict[str, str], profile: Profile) -> Callable[[], None]
     return lambda: localmailpit.stop_mailpit(directory, port)
 
 
-def run(profile: Profile, command: list[str]) -> int:
+@dataclass(frozen=True)
+class OwnCluster:
+    """A Cassandra cluster started for the command alone (`--cassandra-nodes`)."""
+
+    nodes: int
+    first_ip: int
+    heap: str = "768M"
+
+    def hosts(self) -> list[str]:
+        return [f"127.0.0.{self.first_ip + i}" for i in range(self.nodes)]
+
+    def environment(self) -> dict[str, str]:
+        return {
+            "CASSANDRA_CONTACT_POINTS": ",".join(self.hosts()),
+            "CASSANDRA_REPLICATION_CLASS": "SimpleStrategy",
+            "CASSANDRA_REPLICATION_FACTOR": str(self.nodes),
+            "CASSANDRA_CONSISTENCY": "LOCAL_QUORUM",
+            # Several JVMs share the machine's cores: schema changes (the suite drops and
+            # creates its keyspace) wait for every node, and slowness is not a failure here.
+            "CASSANDRA_REQUEST_TIMEOUT_S": "20",
+        }
+
+
+def _start_own_cluster(
+    cluster: OwnCluster, profile: Profile, stoppers: list[Callable[[], None]]
+) -> None:
+    """Start the nodes; how to stop them is registered first, so that an interrupted
+    start-up stops the nodes it launched too."""
+    base = ROOT / ".data" / f"{profile.name}-{cluster.nodes}nodes" / "cassandra"
+    stoppers.append(lambda: localcassandra.stop_all(base))
+    localcassandra.fetch()
+    started = time.monotonic()
+    localcassandra.start_cluster(
+        base, cluster.nodes, cluster.heap, profile.cassandra_fast, 300, cluster.first_ip
+    )
+    print(f"stack: {cluster.nodes} nodes ready in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def run(profile: Profile, command: list[str], cluster: OwnCluster | None = None) -> int:
     # The process environment wins. The test profile's defaults beat `.env`, so a developer's
     # `.env` can never point the suite (which drops its keyspace) at real data.
     if profile.name == "test":
         env = {**_dot_env(), **profile.environment, **os.environ}
     else:
         env = {**profile.environment, **_dot_env(), **os.environ}
+    if cluster is not None:
+        env.update(cluster.environment())
     stoppers: list[Callable[[], None]] = []
     # The command gets Ctrl-C from the terminal itself; here it only must not cut cleanup.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -148,6 +192,8 @@ def run(profile: Profile, command: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, forward_term)
     try:
+        if cluster is not None:
+            _start_own_cluster(cluster, profile, stoppers)
         for ensure in (_ensure_cassandra, _ensure_redis, _ensure_mailpit):
             stop = ensure(env, profile)
             if stop is not None:
@@ -187,6 +233,12 @@ def main() -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="run a command with the stores available")
     run_parser.add_argument("--profile", choices=sorted(PROFILES), default="dev")
+    run_parser.add_argument(
+        "--cassandra-nodes", type=int, choices=[2, 3], help="a cluster of the command's own"
+    )
+    run_parser.add_argument(
+        "--first-ip", type=int, default=21, help="its node 1 on 127.0.0.<first-ip>"
+    )
     run_parser.add_argument("argv", nargs=argparse.REMAINDER)
     commands.add_parser("stop", help="stop every store the tooling started")
     commands.add_parser("status", help="what is running")
@@ -201,7 +253,8 @@ def main() -> int:
     if not command:
         parser.error("run needs a command after --")
     started = time.monotonic()
-    code = run(PROFILES[args.profile], command)
+    cluster = OwnCluster(args.cassandra_nodes, args.first_ip) if args.cassandra_nodes else None
+    code = run(PROFILES[args.profile], command, cluster)
     print(f"stack: command exited {code} after {time.monotonic() - started:.0f} s", flush=True)
     return code
 

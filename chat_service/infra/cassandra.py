@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import random
 import re
 import time
 from collections import namedtuple
@@ -21,6 +22,8 @@ from cassandra import (
     OperationTimedOut,
     ProtocolVersion,
     RequestExecutionException,
+    WriteTimeout,
+    WriteType,
 )
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import (
@@ -35,6 +38,7 @@ from cassandra.policies import (
     ExponentialReconnectionPolicy,
     TokenAwarePolicy,
 )
+from cassandra.protocol import ErrorMessage
 from cassandra.query import (
     UNSET_VALUE,
     BatchStatement,
@@ -52,6 +56,21 @@ log = structlog.get_logger(__name__)
 _PLAIN_ROWS = "plain rows"
 # Failures that mean "Cassandra could not answer now", as opposed to a bug in a statement.
 UNAVAILABLE_ERRORS = (NoHostAvailable, OperationTimedOut, RequestExecutionException)
+CAS_WRITE_UNKNOWN = 0x1700  # protocol v5's error code; the driver has no class for it
+# Tries of a conditional write whose outcome stays unknown, each settled by a serial read.
+UNKNOWN_OUTCOME_ATTEMPTS = 4
+
+
+class ConditionalWriteUnknown(StoreUnavailable):
+    """A lightweight transaction whose outcome Cassandra could not tell: its proposal was
+    accepted by some replicas but not a quorum (contention on several nodes), or Paxos
+    timed out. It may yet be applied; a read at SERIAL (`read_serial`) settles it."""
+
+
+def _outcome_unknown(exc: BaseException) -> bool:
+    if isinstance(exc, WriteTimeout):
+        return bool(exc.write_type == WriteType.CAS)
+    return isinstance(exc, ErrorMessage) and getattr(exc, "code", None) == CAS_WRITE_UNKNOWN
 
 
 def named_rows(column_names: list[str], rows: list[tuple[Any, ...]]) -> list[Any]:
@@ -163,11 +182,32 @@ class CassandraSession:
             future = self._session.execute_async(statement, params, execution_profile=profile)
             future.add_callbacks(on_rows, on_error)
             return await result
-        except (*UNAVAILABLE_ERRORS, CoordinationFailure) as exc:
+        except (*UNAVAILABLE_ERRORS, CoordinationFailure, ErrorMessage) as exc:
             metrics.CASSANDRA_ERRORS.labels(name, type(exc).__name__).inc()
+            if _outcome_unknown(exc):
+                raise ConditionalWriteUnknown("Cassandra could not tell the outcome") from exc
+            if isinstance(exc, ErrorMessage) and not isinstance(exc, UNAVAILABLE_ERRORS):
+                raise
             raise StoreUnavailable("Cassandra is unavailable") from exc
         finally:
             metrics.CASSANDRA_LATENCY.labels(name).observe(time.perf_counter() - started)
+
+    async def read_serial(self, statement: PreparedStatement, params: Sequence[Any]) -> list[Any]:
+        """A read at LOCAL_SERIAL: it completes any lightweight transaction in progress on
+        the row first, so it shows whether one whose outcome was unknown was applied."""
+        bound = statement.bind(params)
+        bound.consistency_level = ConsistencyLevel.LOCAL_SERIAL
+        return await self.execute(bound)
+
+    async def settle(self, statement: PreparedStatement, params: Sequence[Any]) -> list[Any] | None:
+        """After a conditional write whose outcome was unknown: wait for the competing
+        Paxos round to end (a short random pause), then read the row at LOCAL_SERIAL.
+        None when the read could not tell either (contention again): try once more."""
+        await asyncio.sleep(random.uniform(0.02, 0.2))
+        try:
+            return await self.read_serial(statement, params)
+        except StoreUnavailable:
+            return None
 
     async def wait_for_schema_agreement(self) -> None:
         await asyncio.to_thread(

@@ -79,6 +79,16 @@ WS_DROPPED = Counter(
     "websocket_events_dropped_total", "Events dropped because a client was too slow"
 )
 
+ADMISSION_REJECTIONS = Counter(
+    "admission_rejections_total",
+    "Requests refused with 503 overloaded: the process had MAX_IN_FLIGHT_REQUESTS in flight",
+)
+EVENT_LOOP_LAG = Gauge(
+    "event_loop_lag_seconds",
+    "How late the event loop ran a timer, at the last check (infra/loop_lag.py)",
+    multiprocess_mode="livemax",
+)
+
 RATE_LIMITED = Counter("rate_limit_rejections_total", "Requests refused with 429", ["scope"])
 LOGIN_FAILURES = Counter("login_failures_total", "Failed logins")
 MAIL_SENT = Counter("mail_sent_total", "Messages the mail server accepted")

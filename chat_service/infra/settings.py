@@ -128,6 +128,10 @@ class Settings(CassandraSettings):
     http_workers: int = Field(1, ge=1, le=64)
     # Origins allowed to call the API from a browser (CORS): comma-separated, or *; empty: none.
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
+    # Admission control (api/admission.py): requests one process works on at once; beyond
+    # it `503 overloaded` with Retry-After. About capacity x latency budget per process.
+    max_in_flight_requests: int = Field(128, ge=1, le=100_000)
+    overload_retry_after_s: int = Field(1, ge=1, le=3600)
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_timeout_s: float = Field(1.0, gt=0, le=30)

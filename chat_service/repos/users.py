@@ -7,7 +7,9 @@ import uuid
 from typing import Any, ClassVar
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
+from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.models import Registration, User, UserCredentials
+from chat_service.infra.cassandra import UNKNOWN_OUTCOME_ATTEMPTS, ConditionalWriteUnknown
 from chat_service.repos.base import PreparedRepository
 
 # Usernames start with a digit or a letter; the one-character directory partitions, in order.
@@ -40,6 +42,7 @@ class UserRepository(PreparedRepository):
         "WHERE username = ?",
         "by_id": "SELECT id, username, created_at, email, email_verified, token_generation "
         "FROM users_by_id WHERE id = ?",
+        "owner": "SELECT id FROM users WHERE username = ?",
         "directory_range": "SELECT username, id FROM user_directory "
         "WHERE prefix = ? AND username >= ? AND username < ? LIMIT ?",
     }
@@ -54,20 +57,15 @@ class UserRepository(PreparedRepository):
         """
         user = credentials.user
         created = ns_to_datetime(user.created_at_ns)
-        if user.email is not None:
-            claimed = await self._db.execute(
-                self._s["claim_email"], (user.email, user.id, user.username)
-            )
-            if not claimed[0].applied:
-                return Registration.EMAIL_TAKEN
+        if user.email is not None and not await self._claim_email(user):
+            return Registration.EMAIL_TAKEN
         await self._db.execute(
             self._s["insert_by_id"], (user.id, user.username, created, user.email)
         )
-        rows = await self._db.execute(
-            self._s["insert_user"],
-            (user.username, user.id, credentials.password_hash.decode(), created),
+        applied = await self._insert_user(
+            (user.username, user.id, credentials.password_hash.decode(), created)
         )
-        if not rows[0].applied:
+        if not applied:
             await self._db.execute(self._s["delete_by_id"], (user.id,))
             if user.email is not None:
                 await self._db.execute(self._s["release_email"], (user.email, user.id))
@@ -93,6 +91,35 @@ class UserRepository(PreparedRepository):
 
     async def mark_email_verified(self, user_id: uuid.UUID) -> None:
         await self._db.execute(self._s["mark_verified"], (user_id,))
+
+    async def _claim_email(self, user: User) -> bool:
+        """The address's conditional claim, settled by a serial read when its outcome is
+        unknown (as `_insert_user`)."""
+        values = (user.email, user.id, user.username)
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                rows = await self._db.execute(self._s["claim_email"], values)
+                return bool(rows[0].applied or rows[0].user_id == user.id)
+            except ConditionalWriteUnknown:
+                owner = await self._db.settle(self._s["by_email"], (user.email,))
+            if owner:
+                return bool(owner[0].user_id == user.id)
+        raise StoreUnavailable("Cassandra could not settle the email address")
+
+    async def _insert_user(self, values: tuple[Any, ...]) -> bool:
+        """The conditional insert; when its outcome is unknown (contention between
+        replicas), a serial read tells whether the name went to this id or another."""
+        username, user_id = values[0], values[1]
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                rows = await self._db.execute(self._s["insert_user"], values)
+                # Not applied: the row there may be this id's own, from an unknown try.
+                return bool(rows[0].applied or rows[0].id == user_id)
+            except ConditionalWriteUnknown:
+                owner = await self._db.settle(self._s["owner"], (username,))
+            if owner:
+                return bool(owner[0].id == user_id)
+        raise StoreUnavailable("Cassandra could not settle the registration")
 
     async def credentials(self, username: str) -> UserCredentials | None:
         rows = await self._db.execute(self._s["by_username"], (username,))

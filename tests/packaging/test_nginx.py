@@ -1,14 +1,13 @@
 """The Compose stack's nginx (deploy/nginx/nginx.conf), run for real with Debian's nginx in
-front of the service: the upstream named through a variable, /metrics not proxied, no
-query string (no `?token=`) in its access log."""
+front of the service: the upstream re-resolved with passive health checks, /metrics not
+proxied, no query string (no `?token=`) in its access log. tests/cluster puts three
+replicas behind it."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -18,57 +17,44 @@ from aiohttp.test_utils import TestClient
 
 from tests.integration.processes import free_port
 from tests.packaging.image import ROOT
+from tools import nginx_proxy
 
 CONFIG = (ROOT / "deploy/nginx/nginx.conf").read_text()
-UPSTREAM = "http://chat-app:8000"
-
-
-def _nginx() -> str:
-    binary = shutil.which("nginx") or "/usr/sbin/nginx"
-    assert Path(binary).exists(), "Debian's nginx is required (tools/ensure-packages.sh)"
-    return binary
-
-
-def _local_config(directory: Path, upstream_port: int, port: int) -> Path:
-    """The config with only the addresses replaced: the replicas' alias by the test's
-    service, the listening port by a free one, the log by a file here."""
-    assert f"set $chat_service {UPSTREAM};" in CONFIG
-    local = (
-        CONFIG.replace(UPSTREAM, f"http://127.0.0.1:{upstream_port}")
-        .replace("listen 8000;", f"listen 127.0.0.1:{port};")
-        .replace("/var/log/nginx/access.log", str(directory / "access.log"))
-    )
-    path = directory / "nginx.conf"
-    path.write_text(local)
-    return path
 
 
 def test_nginx_resolves_at_request_time_and_accepts_its_config(tmp_path: Path) -> None:
     assert re.search(r"^\s*resolver 127\.0\.0\.11 valid=\d+s", CONFIG, re.MULTILINE)
-    assert not re.search(
-        r"^\s*upstream ", CONFIG, re.MULTILINE
-    )  # an upstream block resolves its names once, at start
-    assert CONFIG.count("proxy_pass $chat_service;") == 2
+    # The upstream looks its name up again (`resolve`, in a shared zone), and marks a
+    # replica that fails as down for a while (passive health checks).
+    assert re.search(r"^\s*zone chat_service \d+k;", CONFIG, re.MULTILINE)
+    assert re.search(
+        r"^\s*server chat-app:8000 resolve max_fails=\d+ fail_timeout=\d+s;", CONFIG, re.MULTILINE
+    )
+    assert CONFIG.count("proxy_pass http://chat_service;") == 2
     assert "proxy_set_header Upgrade $http_upgrade;" in CONFIG
     assert "proxy_read_timeout 3600s;" in CONFIG
+    assert "non_idempotent" not in CONFIG  # a POST already sent is never sent twice
     for variable in ("$request ", "$request_uri", "$args", "$query_string", "$http_referer"):
         assert variable not in CONFIG, f"{variable.strip()} would log query strings"
-    result = subprocess.run(
-        [_nginx(), "-t", "-c", str(_local_config(tmp_path, 9, free_port())),
-         "-e", str(tmp_path / "error.log"), "-g", f"pid {tmp_path / 'nginx.pid'};"],
-        capture_output=True, text=True,
-    )  # fmt: skip
+    config = nginx_proxy.write_config(tmp_path, ["127.0.0.1:9", "127.0.0.1:10"], "127.0.0.1:1")
+    changed = set(config.read_text().splitlines()) - set(CONFIG.splitlines())
+    assert sorted(line.strip() for line in changed) == [
+        f"access_log {tmp_path / 'access.log'} chat;",
+        "listen 127.0.0.1:1;",
+        "server 127.0.0.1:10 max_fails=2 fail_timeout=5s;",
+        "server 127.0.0.1:9 max_fails=2 fail_timeout=5s;",
+    ]  # only the addresses differ from the Compose stack's file
+    result = nginx_proxy.check(config)
     assert result.returncode == 0, result.stderr
 
 
 @pytest.fixture
 async def proxied(client: TestClient, tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
     port = free_port()
-    config = _local_config(tmp_path, client.server.port, port)
-    process = await asyncio.create_subprocess_exec(
-        _nginx(), "-c", str(config), "-e", str(tmp_path / "error.log"),
-        "-g", f"pid {tmp_path / 'nginx.pid'}; daemon off;",
-    )  # fmt: skip
+    config = nginx_proxy.write_config(
+        tmp_path, [f"127.0.0.1:{client.server.port}"], f"127.0.0.1:{port}"
+    )
+    process = await asyncio.create_subprocess_exec(*nginx_proxy.command(config))
     url = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:

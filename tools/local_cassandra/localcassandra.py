@@ -2,13 +2,17 @@
 
     python -m tools.local_cassandra.localcassandra fetch
     python -m tools.local_cassandra.localcassandra start [--nodes 1..3] [--base-dir DIR] [--fast]
+    python -m tools.local_cassandra.localcassandra start --nodes 4 --dcs 2 --first-ip 31
     python -m tools.local_cassandra.localcassandra stop|status [--base-dir DIR] [--node I]
     python -m tools.local_cassandra.localcassandra kill|restart --node I [--base-dir DIR]
 
 Node i listens on 127.0.0.i (or 127.0.0.<first-ip + i - 1>, `--first-ip`, so a cluster can
 run beside another node) with the standard ports (storage 7000, CQL 9042), so up to three
-nodes form one cluster on one machine. Each node keeps its configuration, data, logs and pid
-under DIR/node<i>/. `--fast` trades durability for start-up time: tests only.
+nodes form one cluster on one machine. `--dcs 2` splits the nodes into two data centres,
+dc1 and dc2 (the first half and the second), with GossipingPropertyFileSnitch and a
+cassandra-rackdc.properties per node: 2+2 nodes show NetworkTopologyStrategy on one
+machine. Each node keeps its configuration, data, logs and pid under DIR/node<i>/.
+`--fast` trades durability for start-up time: tests only.
 Standard library only, except the readiness query, which uses cassandra-driver when present.
 """
 
@@ -168,22 +172,55 @@ def first_ip(base: Path) -> int:
     return int(path.read_text()) if path.exists() else 1
 
 
+def data_centres(base: Path) -> int:
+    """How many data centres the cluster under `base` is split into (1: SimpleSnitch)."""
+    path = base / "dcs"
+    return int(path.read_text()) if path.exists() else 1
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a node sits: its data centre, its token, and the cluster's seeds."""
+
+    dc: str
+    token: str
+    seeds: str
+
+
+def placement(node: Node, cluster_size: int) -> Placement:
+    """One data centre: evenly spaced tokens. Several: each data centre its own evenly
+    spaced ring (NetworkTopologyStrategy walks each apart), offset by the data centre's
+    number so that no two nodes share a token; one seed per data centre."""
+    dcs = data_centres(node.base)
+    per_dc = cluster_size // dcs
+    dc_index, position = divmod(node.index - 1, per_dc)
+    token = str(int(TOKENS[per_dc][position]) + dc_index)
+    seeds = ",".join(
+        f"127.0.0.{first_ip(node.base) + dc * per_dc}:{STORAGE_PORT}" for dc in range(dcs)
+    )
+    return Placement(f"dc{dc_index + 1}", token, seeds)
+
+
 def write_config(node: Node, cluster_size: int) -> Path:
     """cassandra.yaml (5.0 keys only: unknown keys stop start-up) and logback.xml."""
     home = node.home
     for sub in ("data", "commitlog", "saved_caches", "hints", "cdc_raw", "logs", "conf"):
         (home / sub).mkdir(parents=True, exist_ok=True)
+    where = placement(node, cluster_size)
+    several_dcs = data_centres(node.base) > 1
+    snitch = "GossipingPropertyFileSnitch" if several_dcs else "SimpleSnitch"
+    (home / "conf" / "cassandra-rackdc.properties").write_text(f"dc={where.dc}\nrack=rack1\n")
     yaml = f"""\
 cluster_name: chat-service-local
 num_tokens: 1
-initial_token: {TOKENS[cluster_size][node.index - 1]}
+initial_token: {where.token}
 auto_bootstrap: false
 partitioner: org.apache.cassandra.dht.Murmur3Partitioner
-endpoint_snitch: SimpleSnitch
+endpoint_snitch: {snitch}
 seed_provider:
   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
     parameters:
-      - seeds: "127.0.0.{first_ip(node.base)}:{STORAGE_PORT}"
+      - seeds: "{where.seeds}"
 listen_address: {node.address}
 rpc_address: {node.address}
 storage_port: {STORAGE_PORT}
@@ -234,6 +271,7 @@ def jvm_command(node: Node, heap: str, fast: bool) -> list[str]:
         *(FAST_FLAGS if fast else []),
         *([f"-javaagent:{jamm[0]}"] if jamm else []),
         f"-Dcassandra.config=file://{conf / 'cassandra.yaml'}",
+        f"-Dcassandra-rackdc.properties=file://{conf / 'cassandra-rackdc.properties'}",
         f"-Dcassandra.storagedir={node.home}",
         f"-Dcassandra.logdir={node.logs}",
         f"-Dlogback.configurationFile=file://{conf / 'logback.xml'}",
@@ -325,12 +363,14 @@ def start_cluster(
     fast: bool = False,
     timeout: float = 180,
     first: int = 1,
+    dcs: int = 1,
 ) -> list[Node]:
     """Start (or find running) nodes 1..n and wait until all answer and see each other."""
-    if nodes not in TOKENS:
-        raise ValueError("1 to 3 nodes")
+    if dcs < 1 or nodes % dcs or nodes // dcs not in TOKENS:
+        raise ValueError("1 to 3 nodes in each data centre, as many in each")
     base.mkdir(parents=True, exist_ok=True)
     (base / "first-ip").write_text(str(first))
+    (base / "dcs").write_text(str(dcs))
     cluster = [Node(index, base) for index in range(1, nodes + 1)]
     started = time.monotonic()
     deadline = started + timeout
@@ -428,13 +468,16 @@ def main() -> int:
     parser.add_argument("--fast", action="store_true", help="tests only: skips fsync and waits")
     parser.add_argument("--timeout", type=float, default=180)
     parser.add_argument("--first-ip", type=int, default=1, help="node 1 on 127.0.0.<first-ip>")
+    parser.add_argument("--dcs", type=int, default=1, help="data centres the nodes are split into")
     args = parser.parse_args()
     base = args.base_dir.resolve()
     try:
         if args.command == "fetch":
             fetch()
         elif args.command == "start":
-            start_cluster(base, args.nodes, args.heap, args.fast, args.timeout, args.first_ip)
+            start_cluster(
+                base, args.nodes, args.heap, args.fast, args.timeout, args.first_ip, args.dcs
+            )
         elif args.command == "stop":
             for index in [args.node] if args.node else node_indexes(base):
                 stop_node(base, index)

@@ -17,13 +17,13 @@ from typing import Any, ClassVar
 from cassandra.query import BatchStatement, BatchType
 
 from chat_service.domain.events import Event
-from chat_service.domain.ids import day_bucket
+from chat_service.domain.ids import NS_PER_DAY, day_bucket
 from chat_service.domain.stream import least_id_after
+from chat_service.infra.cassandra import CassandraSession
 from chat_service.repos.base import PreparedRepository
 from chat_service.repos.cache.events import decode_event, encode_event
 from chat_service.repos.conversations import ACTIVITY_CHUNK, message_timestamp_us
 
-NS_PER_DAY = 86_400 * 1_000_000_000
 DAY_S = 86_400
 
 
@@ -39,7 +39,7 @@ class ChangeLogRepository(PreparedRepository):
         "WHERE username = ?",
     }
 
-    def __init__(self, db: Any, statements: dict[str, Any]) -> None:
+    def __init__(self, db: CassandraSession, statements: dict[str, Any]) -> None:
         super().__init__(db, statements)
         self.ttl_s = 8 * DAY_S  # set from the retention by `app.py`: retention plus a day
 

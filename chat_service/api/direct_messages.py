@@ -55,7 +55,7 @@ async def mentions(request: web.Request, query: MentionsQuery) -> web.Response:
     )
     return json_response(
         {
-            "messages": request.app[RENDERER].messages_json(page.messages),
+            "messages": request.app[RENDERER].messages_json(page.messages, page.marks),
             "next_cursor": str(page.next_cursor) if page.next_cursor else None,
         }
     )

@@ -31,7 +31,7 @@ async def in_direct_messages(request: web.Request, query: DirectMessageSearchQue
 def _page(request: web.Request, page: TimelinePage) -> web.Response:
     return json_response(
         {
-            "messages": request.app[RENDERER].messages_json(page.messages),
+            "messages": request.app[RENDERER].messages_json(page.messages, page.marks),
             "next_cursor": str(page.next_cursor) if page.next_cursor else None,
         }
     )

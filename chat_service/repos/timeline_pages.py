@@ -126,9 +126,11 @@ class TimelinePages:
 
     async def messages(self, timeline: Timeline, message_ids: list[uuid.UUID]) -> list[Message]:
         """The messages of `message_ids` that exist, in no particular order (search results:
-        one read per day bucket, not one per message)."""
+        one read per day bucket, not one per message); replies carry their quotes."""
         store, _ = self._sources[type(timeline)]
-        return await store.get_many(timeline.owner, message_ids)
+        return await with_quotes(
+            store, timeline.owner, await store.get_many(timeline.owner, message_ids)
+        )
 
     async def count_unread(
         self,

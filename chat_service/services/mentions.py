@@ -12,8 +12,9 @@ import asyncio
 import uuid
 from typing import Protocol
 
+from chat_service.domain.models import Message, PageMarks
 from chat_service.domain.timelines import ConversationTimeline, TimelinePage
-from chat_service.services.ports import ConversationStore, TimelineReader
+from chat_service.services.ports import ConversationStore, MarksSource, TimelineReader
 
 
 class MentionIndex(Protocol):
@@ -26,11 +27,16 @@ class MentionIndex(Protocol):
 
 class MentionService:
     def __init__(
-        self, mentions: MentionIndex, conversations: ConversationStore, timelines: TimelineReader
+        self,
+        mentions: MentionIndex,
+        conversations: ConversationStore,
+        timelines: TimelineReader,
+        marks: MarksSource,
     ) -> None:
         self._mentions = mentions
         self._conversations = conversations
         self._timelines = timelines
+        self._marks = marks
 
     async def mentions(self, caller: str, before: uuid.UUID | None, limit: int) -> TimelinePage:
         (found, more), rows = await asyncio.gather(
@@ -46,4 +52,20 @@ class MentionService:
             )
         )
         shown = [m for m in messages if m is not None and not m.deleted]
-        return TimelinePage(shown, found[-1][1] if more and found else None)
+        page = TimelinePage(shown, found[-1][1] if more and found else None)
+        return page._replace(marks=await self._page_marks(caller, shown))
+
+    async def _page_marks(self, caller: str, shown: list[Message]) -> PageMarks:
+        """The reactions and pins of the page: one read per conversation it spans."""
+        by_conversation: dict[uuid.UUID, list[Message]] = {}
+        for message in shown:
+            by_conversation.setdefault(message.conversation_id, []).append(message)
+        marks = PageMarks()
+        for found in await asyncio.gather(
+            *(
+                self._marks.page_marks(ConversationTimeline(conversation_id), messages, caller)
+                for conversation_id, messages in by_conversation.items()
+            )
+        ):
+            marks.update(found)
+        return marks

@@ -23,6 +23,7 @@ from chat_service.domain.timelines import (
     TimelinePage,
 )
 from chat_service.services.access import ConversationAccess
+from chat_service.services.ports import MarksSource
 
 
 class Hits(Protocol):
@@ -102,11 +103,16 @@ class SearchIndexing:
 
 class SearchService:
     def __init__(
-        self, access: ConversationAccess, timelines: MessagesById, index: TermIndex
+        self,
+        access: ConversationAccess,
+        timelines: MessagesById,
+        index: TermIndex,
+        marks: MarksSource,
     ) -> None:
         self._access = access
         self._timelines = timelines
         self._index = index
+        self._marks = marks
 
     async def in_conversation(
         self,
@@ -117,12 +123,23 @@ class SearchService:
         limit: int,
     ) -> TimelinePage:
         await self._access.require_member(caller, conversation_id)
-        return await self._search(ConversationTimeline(conversation_id), query, before, limit)
+        timeline = ConversationTimeline(conversation_id)
+        return await self._marked(
+            caller, timeline, await self._search(timeline, query, before, limit)
+        )
 
     async def in_direct_messages(
         self, caller: str, query: SearchQuery, before: uuid.UUID | None, limit: int
     ) -> TimelinePage:
-        return await self._search(DirectMessagesTimeline(caller), query, before, limit)
+        timeline = DirectMessagesTimeline(caller)
+        return await self._marked(
+            caller, timeline, await self._search(timeline, query, before, limit)
+        )
+
+    async def _marked(self, caller: str, timeline: Timeline, page: TimelinePage) -> TimelinePage:
+        """The page with its messages' reactions and pins, as every history read has."""
+        marks = await self._marks.page_marks(timeline, page.messages, caller)
+        return page._replace(marks=marks) if marks else page
 
     async def _search(
         self, timeline: Timeline, query: SearchQuery, before: uuid.UUID | None, limit: int

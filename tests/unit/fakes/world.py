@@ -142,9 +142,9 @@ def world(*usernames: str) -> World:
         pin_rows=pins,
         mark_changes=changes,
         edit_history=EditHistoryService(access, stored.versions),
-        mentions=MentionService(stored.mentions, conversations, timelines),
+        mentions=MentionService(stored.mentions, conversations, timelines, marks),
         search_index=search_index,
-        search=SearchService(access, timelines, search_index),
+        search=SearchService(access, timelines, search_index, marks),
         change_log=change_log,
         sync=SyncService(
             conversations, change_log, SyncSettings(SETTLE_NS, RETENTION_NS), clock_ns

@@ -176,8 +176,8 @@ def messages_compat_page50(seed: dict) -> list[Target]:
 
 
 def history_reactions(seed: dict) -> list[Target]:
-    """The first page (50) of a room whose messages carry reactions, read by each of its
-    members (so `me` differs by reader)."""
+    """The first page (50) of a room whose messages carry reactions, replies and mentions,
+    read by each of its members (so `me` differs by reader)."""
     return [
         ("GET", f"/api/v1/conversations/{room['id']}/messages?limit=50", token)
         for room in seed["reaction_rooms"]

@@ -31,8 +31,8 @@ USERS = 1000
 ROOMS, ROOM_MESSAGES = 100, 60
 DEEP_ROOMS, DEEP_MESSAGES = 5, 700
 HEAVY_USERS, HEAVY_MESSAGES = 3, 10_000
-# Rooms whose recent messages carry reactions (history_reactions, react): every other
-# message has 1 to 3 emoji from 1 to 5 of the room's members.
+# Rooms whose recent messages carry reactions, replies and mentions (history_reactions,
+# react): every other message has 1 to 3 emoji from 1 to 5 of the room's members.
 REACTION_ROOMS, REACTION_MEMBERS, REACTION_MESSAGES = 20, 5, 60
 EMOJI = ("👍", "🎉", "❤️", "😂", "👀", "🚀", "🙏", "✅")
 SEARCH_ROOMS, SEARCH_MESSAGES = 4, 500
@@ -176,8 +176,9 @@ async def _rooms(
 async def _reaction_rooms(
     http: aiohttp.ClientSession, base: str, users: list[dict[str, str]]
 ) -> list[dict[str, Any]]:
-    """Rooms of `REACTION_MEMBERS` known members whose every other message has reactions;
-    each room keeps its message ids and its members' tokens."""
+    """Rooms of `REACTION_MEMBERS` known members whose every other message has reactions,
+    every third is a reply and every one mentions a member (`history_reactions` reads them
+    with everything issue 18 adds); each room keeps its message ids and members' tokens."""
 
     async def room(n: int) -> dict[str, Any]:
         members = users[n * REACTION_MEMBERS : (n + 1) * REACTION_MEMBERS]
@@ -186,9 +187,12 @@ async def _reaction_rooms(
         async with http.post(f"{base}/api/v1/conversations", json=body, headers=owner) as made:
             conversation = await made.json()
         path = f"{base}/api/v1/conversations/{conversation['id']}/messages"
-        ids = []
+        ids: list[str] = []
         for n in range(REACTION_MESSAGES):
-            async with http.post(path, json={"content": f"react {n}"}, headers=owner) as sent:
+            body = {"content": f"react {n} @{members[1]['username']}"}
+            if n % 3 == 2:  # every third message replies to one sent before it
+                body["reply_to"] = ids[random.randrange(len(ids))]
+            async with http.post(path, json=body, headers=owner) as sent:
                 ids.append((await sent.json())["id"])
         for message_id in ids[::2]:
             for emoji in random.sample(EMOJI, random.randint(1, 3)):

@@ -6,8 +6,7 @@ Nothing else constructs connections; tests build the app here with their own set
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Protocol
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import WSCloseCode, web
 
@@ -16,28 +15,32 @@ from chat_service.api.auth import auth_middleware
 from chat_service.api.context import CLIENT_ADDRESS_HEADER, HUB, LIVE, RENDERER, SERVICES
 from chat_service.api.cors import cors_middlewares
 from chat_service.api.errors import error_middleware
-from chat_service.api.hub import CLOSE_SESSION_ENDED, Hub, LiveSettings
+from chat_service.api.hub import Hub, LiveSettings
 from chat_service.api.logging import access_log_middleware
 from chat_service.api.metrics import metrics_middleware
 from chat_service.api.render import MessageRenderer
 from chat_service.api.routes import setup_routes
+from chat_service.component_settings import (
+    limit_settings,
+    smtp_settings,
+    sync_settings,
+    timeline_memos,
+)
 from chat_service.domain.clock import now_ns
-from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
 from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.loop_lag import measure_loop_lag
 from chat_service.infra.redis import connect_redis, connect_subscriber
 from chat_service.infra.settings import Settings
-from chat_service.mail.smtp import SmtpSender, SmtpSettings
+from chat_service.listening import Listener, hear_events, socket_closer
+from chat_service.mail.smtp import SmtpSender
 from chat_service.mail.templates import MailTemplates
-from chat_service.repos.cache.events import BusDown, BusUp, CacheChange, EventBus
+from chat_service.repos.cache.events import EventBus
 from chat_service.repos.cache.presence import OnlineUsers
 from chat_service.repos.cache.rate_limits import RateLimiter
 from chat_service.repos.cache.timelines import (
     TimelineCache,
-    TimelineMemos,
-    remembered_page_bytes,
 )
 from chat_service.repos.cache.typing import TypingRegistry
 from chat_service.repos.changes import ChangeLogRepository
@@ -65,7 +68,7 @@ from chat_service.services.edit_history import EditHistoryService
 from chat_service.services.health import HealthService
 from chat_service.services.history import HistoryService
 from chat_service.services.inbox import InboxService
-from chat_service.services.limits import Limits, LimitSettings
+from chat_service.services.limits import Limits
 from chat_service.services.mail_delivery import DeliverySettings, MailDelivery
 from chat_service.services.marks import MarkedEvents, MarkEraser
 from chat_service.services.member_cache import MemberCache
@@ -81,7 +84,7 @@ from chat_service.services.read_markers import ReadMarkerService
 from chat_service.services.roster_cache import RosterCache
 from chat_service.services.search import SearchIndexing, SearchService
 from chat_service.services.sessions import Sessions
-from chat_service.services.sync import SyncService, SyncSettings
+from chat_service.services.sync import SyncService
 from chat_service.services.tokens import TokenIssuer
 from chat_service.services.typing import GROUP_MAX, TypingService
 
@@ -155,10 +158,10 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 bus,
                 ttl_s=settings.local_cache_session_generations_ttl_s,
                 clock_ns=now_ns,
-                on_ended=_socket_closer(hub),
+                on_ended=socket_closer(hub),
             )
             listeners: list[Listener] = [members, rosters, sessions, marks_memory]
-            background.append(asyncio.create_task(_hear_events(bus, hub, listeners)))
+            background.append(asyncio.create_task(hear_events(bus, hub, listeners)))
             conversations = await ConversationRepository.create(db)
             changes = await ChangeLogRepository.create(db)
             changes.ttl_s = settings.sync_retention_s + 86_400
@@ -176,7 +179,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 changes=changes,
             )
             cache = TimelineCache(
-                redis, _timeline_memos(caches, settings), max_len=settings.cache_history_size
+                redis, timeline_memos(caches, settings), max_len=settings.cache_history_size
             )
             reactions = await ReactionRepository.create(db)
             pins = await PinRepository.create(db)
@@ -198,7 +201,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 search=SearchIndexing(search_index, now_ns),
                 typing=typing,
             )
-            limits = Limits(RateLimiter(redis), _limit_settings(settings), now_ns)
+            limits = Limits(RateLimiter(redis), limit_settings(settings), now_ns)
             presence = PresenceService(
                 OnlineUsers(redis),
                 await PresenceRepository.create(db),
@@ -208,7 +211,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             background.append(asyncio.create_task(presence.renew_every(settings.presence_renew_s)))
             mail = MailDelivery(
                 (await MailOutboxRepository.create(db)).on_queue(settings.mail_queue),
-                SmtpSender(_smtp_settings(settings)),
+                SmtpSender(smtp_settings(settings)),
                 DeliverySettings(
                     poll_s=settings.mail_poll_interval_s,
                     retry_base_s=settings.mail_retry_base_s,
@@ -283,7 +286,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 search=SearchService(access, timelines, search_index, marks),
                 typing=typing,
                 presence=presence,
-                sync=SyncService(conversations, changes, _sync_settings(settings), now_ns),
+                sync=SyncService(conversations, changes, sync_settings(settings), now_ns),
             )
             yield
         finally:
@@ -296,79 +299,3 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             await db.close()
 
     return context
-
-
-class Listener(Protocol):
-    """An in-process cache that hears the bus (forgets what an event made stale)."""
-
-    def hear(self, item: Event | BusDown | BusUp) -> None: ...
-
-
-async def _hear_events(bus: EventBus, hub: Hub, listeners: Sequence[Listener]) -> None:
-    """Everything this process hears on the bus: the in-process caches first (a removal or
-    an ended session is forgotten before anything else happens here), then live delivery.
-    Ended sessions are not for clients: `Sessions` closes their sockets."""
-    async for item in bus.listen():
-        if isinstance(item, CacheChange):  # heard by every process, for its caches
-            for listener in listeners:
-                listener.hear(item.event)
-            continue
-        for listener in listeners:
-            listener.hear(item)
-        if isinstance(item, Event) and item.type is EventType.SESSIONS_ENDED:
-            continue
-        hub.hear(item)
-
-
-def _socket_closer(hub: Hub) -> Callable[[str], None]:
-    """Closes every socket of an account whose sessions ended (4001), in the background."""
-    closing: set[asyncio.Task[None]] = set()
-
-    def close(username: str) -> None:
-        task = asyncio.create_task(
-            hub.close_sessions(username, CLOSE_SESSION_ENDED, "session ended")
-        )
-        closing.add(task)
-        task.add_done_callback(closing.discard)
-
-    return close
-
-
-def _timeline_memos(caches: CacheRegistry, settings: Settings) -> TimelineMemos:
-    return TimelineMemos(
-        decoded=caches.fifo("decoded_messages", settings.local_cache_decoded_messages),
-        floors=caches.fifo("timeline_floors", settings.local_cache_timeline_floors),
-        pages=caches.lru(
-            "timeline_pages", settings.local_cache_timeline_pages_bytes, remembered_page_bytes
-        ),
-    )
-
-
-def _sync_settings(settings: Settings) -> SyncSettings:
-    return SyncSettings(
-        settle_ns=int(settings.sync_settle_s * 1e9),
-        retention_ns=settings.sync_retention_s * 1_000_000_000,
-    )
-
-
-def _limit_settings(settings: Settings) -> LimitSettings:
-    return LimitSettings(
-        sends_per_minute=settings.send_limit_per_minute,
-        sends_per_day=settings.send_limit_per_day,
-        login_failures=settings.login_failure_limit,
-        login_window_s=settings.login_failure_window_s,
-        email_requests_per_account=settings.email_requests_per_account_per_hour,
-        email_requests_per_address=settings.email_requests_per_address_per_hour,
-    )
-
-
-def _smtp_settings(settings: Settings) -> SmtpSettings:
-    return SmtpSettings(
-        host=settings.smtp_host,
-        port=settings.smtp_port,
-        tls=settings.smtp_tls,
-        username=settings.smtp_username,
-        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
-        sender=settings.mail_from,
-        timeout_s=settings.smtp_timeout_s,
-    )

@@ -12,16 +12,14 @@ database under DIR, so the mail it caught survives restarts. Standard library on
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from tools import daemons
 from tools.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,15 +70,6 @@ def _pid_file(directory: Path) -> Path:
     return directory / "mailpit.pid"
 
 
-def _pid(directory: Path) -> int | None:
-    try:
-        pid = int(_pid_file(directory).read_text())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
-        return None
-    return pid
-
-
 def start_mailpit(
     smtp_port: int = DEFAULT_SMTP_PORT,
     http_port: int = DEFAULT_HTTP_PORT,
@@ -90,7 +79,7 @@ def start_mailpit(
     """Start Mailpit on 127.0.0.1 (unless an SMTP server answers on `smtp_port`); its pid,
     or 0 when one was already answering."""
     if answers_smtp(smtp_port):
-        return _pid(directory) or 0
+        return daemons.running_pid(_pid_file(directory)) or 0
     directory.mkdir(parents=True, exist_ok=True)
     binary = ensure_installed()
     with open(directory / "mailpit.log", "ab") as out:
@@ -127,25 +116,12 @@ def start_mailpit(
 
 def stop_mailpit(directory: Path = DEFAULT_DIR, smtp_port: int | None = None) -> None:
     """Stop the Mailpit this tooling started in `directory`."""
-    pid = _pid(directory)
-    if pid is not None:
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        while _pid(directory) is not None and time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            time.sleep(0.05)
-    _pid_file(directory).unlink(missing_ok=True)
-    if smtp_port is not None:
-        deadline = time.monotonic() + 5
-        while answers_smtp(smtp_port) and time.monotonic() < deadline:
-            time.sleep(0.05)
+    answers = (lambda: answers_smtp(smtp_port)) if smtp_port is not None else None
+    daemons.stop(_pid_file(directory), 10, answers)
 
 
 def print_status(directory: Path = DEFAULT_DIR) -> None:
-    pid = _pid(directory)
-    state = f"running (pid {pid})" if pid else "stopped"
-    print(f"mailpit: {state} ({directory})")
+    daemons.print_status("mailpit", _pid_file(directory), directory)
 
 
 def main() -> int:

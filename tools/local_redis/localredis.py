@@ -10,16 +10,14 @@ its data survives restarts. Standard library only.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from tools import daemons
 from tools.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,21 +56,12 @@ def _pid_file(directory: Path) -> Path:
     return directory / "redis.pid"
 
 
-def _pid(directory: Path) -> int | None:
-    try:
-        pid = int(_pid_file(directory).read_text())
-        os.kill(pid, 0)
-    except (FileNotFoundError, ValueError, ProcessLookupError, PermissionError):
-        return None
-    return pid
-
-
 def start_redis(
     port: int = DEFAULT_PORT, directory: Path = DEFAULT_DIR, timeout: float = 20
 ) -> int:
     """Start redis-server on 127.0.0.1:port (unless one answers there); its pid, or 0."""
     if answers_ping(port):
-        return _pid(directory) or 0
+        return daemons.running_pid(_pid_file(directory)) or 0
     directory.mkdir(parents=True, exist_ok=True)
     server = ensure_installed()
     with open(directory / "stdout.log", "ab") as out:
@@ -106,25 +95,12 @@ def start_redis(
 
 def stop_redis(port: int | None = DEFAULT_PORT, directory: Path = DEFAULT_DIR) -> None:
     """Stop the server this tooling started in `directory` (SIGTERM saves the AOF)."""
-    pid = _pid(directory)
-    if pid is not None:
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + 20
-        while _pid(directory) is not None and time.monotonic() < deadline:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
-            time.sleep(0.05)
-    _pid_file(directory).unlink(missing_ok=True)
-    if port is not None:
-        deadline = time.monotonic() + 5
-        while answers_ping(port) and time.monotonic() < deadline:
-            time.sleep(0.05)
+    answers = (lambda: answers_ping(port)) if port is not None else None
+    daemons.stop(_pid_file(directory), 20, answers)
 
 
 def print_status(directory: Path = DEFAULT_DIR) -> None:
-    pid = _pid(directory)
-    state = f"running (pid {pid})" if pid else "stopped"
-    print(f"redis: {state} ({directory})")
+    daemons.print_status("redis", _pid_file(directory), directory)
 
 
 def main() -> int:

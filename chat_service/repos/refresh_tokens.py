@@ -1,10 +1,17 @@
-"""Refresh tokens by digest; each one is spent by a lightweight transaction, so only once."""
+"""Refresh tokens by digest; each one is spent by a lightweight transaction, so only once.
+
+A spend writes a random attempt id beside `used`: when the transaction's outcome is unknown
+(contention between replicas), a serial read of `spent_by` tells whether this attempt won,
+so of many concurrent refreshes exactly one gets a new pair and none a 503.
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import ClassVar
 
+from chat_service.domain.errors import StoreUnavailable
+from chat_service.infra.cassandra import UNKNOWN_OUTCOME_ATTEMPTS, ConditionalWriteUnknown
 from chat_service.repos.base import PreparedRepository
 
 
@@ -14,7 +21,9 @@ class RefreshTokenRepository(PreparedRepository):
         "token_generation) VALUES (?, ?, ?, false, ?) USING TTL ?",
         "owner": "SELECT user_id, username, used, token_generation FROM refresh_tokens "
         "WHERE token_hash = ?",
-        "spend": "UPDATE refresh_tokens SET used = true WHERE token_hash = ? IF used = false",
+        "spend": "UPDATE refresh_tokens SET used = true, spent_by = ? WHERE token_hash = ? "
+        "IF used = false",
+        "spender": "SELECT used, spent_by FROM refresh_tokens WHERE token_hash = ?",
     }
 
     async def insert(
@@ -28,7 +37,19 @@ class RefreshTokenRepository(PreparedRepository):
         rows = await self._db.execute(self._s["owner"], (digest,))
         if not rows or rows[0].used:
             return None
-        spent = await self._db.execute(self._s["spend"], (digest,))
-        if not spent[0].applied:
+        if not await self._spent_by(uuid.uuid4(), digest):
             return None
         return rows[0].user_id, rows[0].username, rows[0].token_generation or 0
+
+    async def _spent_by(self, attempt: uuid.UUID, digest: bytes) -> bool:
+        """Whether this attempt (a random id) spent the token."""
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                spent = await self._db.execute(self._s["spend"], (attempt, digest))
+                return bool(spent[0].applied)
+            except ConditionalWriteUnknown:
+                settled = await self._db.settle(self._s["spender"], (digest,))
+                if settled and settled[0].used:
+                    return bool(settled[0].spent_by == attempt)
+            # unknown, and not applied yet (or the serial read could not tell): try again
+        raise StoreUnavailable("Cassandra could not settle the refresh token")

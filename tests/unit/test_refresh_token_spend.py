@@ -1,0 +1,49 @@
+"""Spending a refresh token when Cassandra cannot tell the conditional update's outcome:
+the attempt's own id, read back at LOCAL_SERIAL, says who spent it."""
+
+from __future__ import annotations
+
+import uuid
+from collections import namedtuple
+from typing import Any
+
+import pytest
+
+from chat_service.domain.errors import StoreUnavailable
+from chat_service.infra.cassandra import ConditionalWriteUnknown
+from chat_service.repos.refresh_tokens import RefreshTokenRepository
+from tests.unit.test_conditional_writes import ScriptedSession
+
+Spent = namedtuple("Spent", "applied")
+Spender = namedtuple("Spender", "used spent_by")
+MINE, THEIRS = uuid.uuid4(), uuid.uuid4()
+UNKNOWN = ConditionalWriteUnknown("unknown")
+
+
+def _repository(session: ScriptedSession) -> RefreshTokenRepository:
+    return RefreshTokenRepository(session, {"spend": "spend", "spender": "spender"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("spends", "settles", "won"),
+    [
+        ([[Spent(True)]], [], True),
+        ([[Spent(False)]], [], False),
+        ([UNKNOWN], [[Spender(True, MINE)]], True),  # the unknown try was applied
+        ([UNKNOWN], [[Spender(True, THEIRS)]], False),  # a concurrent refresh won
+        ([UNKNOWN, [Spent(True)]], [[Spender(False, None)]], True),  # nobody's: again
+        ([UNKNOWN, [Spent(False)]], [None], False),  # the read could not tell; lost on retry
+    ],
+)
+async def test_a_spend_settles_an_unknown_outcome(
+    spends: list[Any], settles: list[Any], won: bool
+) -> None:
+    session = ScriptedSession(spends, settles)
+    assert await _repository(session)._spent_by(MINE, b"digest") is won
+    assert session.inserts == [] and session.settles == []
+
+
+async def test_a_spend_that_stays_unknown_is_a_503() -> None:
+    session = ScriptedSession([UNKNOWN] * 4, [None] * 4)
+    with pytest.raises(StoreUnavailable):
+        await _repository(session)._spent_by(MINE, b"digest")

@@ -14,9 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
+from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.ids import day_bucket
 from chat_service.domain.models import Attachment, Message, MessageKind, Quote, Unread
-from chat_service.infra.cassandra import CassandraSession, unset_nulls
+from chat_service.infra.cassandra import (
+    UNKNOWN_OUTCOME_ATTEMPTS,
+    CassandraSession,
+    ConditionalWriteUnknown,
+    unset_nulls,
+)
 
 MESSAGE_COLUMNS = (
     "message_id, conversation_id, kind, sender, recipient, content, attachment_type, "
@@ -85,6 +91,8 @@ class TimelineStore:
             f"WHERE {owner} = ? AND bucket = ? AND message_id > ? LIMIT ?",
             "edit": f"UPDATE {t.messages} SET content = ?, edited_at = ?, mentions = ? "
             f"WHERE {owner} = ? AND bucket = ? AND message_id = ? IF deleted = false",
+            "edited": f"SELECT deleted, edited_at FROM {t.messages} "
+            f"WHERE {owner} = ? AND bucket = ? AND message_id = ?",
             "quoted": f"SELECT message_id, sender, content, deleted FROM {t.messages} "
             f"WHERE {owner} = ? AND bucket IN ? AND message_id IN ?",
             "soft_delete": f"UPDATE {t.messages} SET content = null, attachment_type = null, "
@@ -117,19 +125,26 @@ class TimelineStore:
         mentions: Sequence[str] = (),
     ) -> bool:
         """Set new text (and the mentions it makes) unless the copy is deleted (a lightweight
-        transaction, so an edit can never land after a delete and bring text back)."""
-        rows = await self._db.execute(
-            self._s["edit"],
-            (
-                content,
-                ns_to_datetime(edited_at_ns),
-                list(mentions) or None,
-                owner,
-                day_bucket(message_id),
-                message_id,
-            ),
-        )
-        return bool(rows[0].applied)
+        transaction, so an edit can never land after a delete and bring text back). When
+        its outcome is unknown (replicas contending), a serial read settles it: applied if
+        the copy shows this edit's time and is not deleted."""
+        edited_at = ns_to_datetime(edited_at_ns)
+        key = (owner, day_bucket(message_id), message_id)
+        values = (content, edited_at, list(mentions) or None, *key)
+        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
+            try:
+                rows = await self._db.execute(self._s["edit"], values)
+                return bool(rows[0].applied)
+            except ConditionalWriteUnknown:
+                settled = await self._db.settle(self._s["edited"], key)
+                if settled is not None:
+                    if not settled or settled[0].deleted:
+                        return False
+                    shown = settled[0].edited_at
+                    if shown and datetime_to_ns(shown) // 1_000_000 == edited_at_ns // 1_000_000:
+                        return True
+            # not applied yet (or the serial read could not tell): try again
+        raise StoreUnavailable("Cassandra could not settle the edit")
 
     async def soft_delete(self, owner: object, message_id: uuid.UUID) -> None:
         await self._db.execute(self._s["soft_delete"], (owner, day_bucket(message_id), message_id))

@@ -1,5 +1,6 @@
-"""Spending a refresh token when Cassandra cannot tell the conditional update's outcome:
-the attempt's own id, read back at LOCAL_SERIAL, says who spent it."""
+"""Conditional updates whose outcome Cassandra cannot tell, settled by a LOCAL_SERIAL read:
+spending a refresh token (the attempt's own id says who spent it) and editing a message
+(the copy shows this edit's time, or that it was deleted)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import Any
 
 import pytest
 
+from chat_service.domain.clock import ns_to_datetime
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.infra.cassandra import ConditionalWriteUnknown
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
+from chat_service.repos.timelines import TimelineStore
 from tests.unit.test_conditional_writes import ScriptedSession
 
 Spent = namedtuple("Spent", "applied")
@@ -47,3 +50,24 @@ async def test_a_spend_that_stays_unknown_is_a_503() -> None:
     session = ScriptedSession([UNKNOWN] * 4, [None] * 4)
     with pytest.raises(StoreUnavailable):
         await _repository(session)._spent_by(MINE, b"digest")
+
+
+Edited = namedtuple("Edited", "deleted edited_at")
+EDITED_NS = 1_764_000_000_123_000_000
+
+
+@pytest.mark.parametrize(
+    ("edits", "settles", "applied"),
+    [
+        ([UNKNOWN], [[Edited(False, ns_to_datetime(EDITED_NS))]], True),  # ours landed
+        ([UNKNOWN], [[Edited(True, None)]], False),  # deleted meanwhile
+        ([UNKNOWN, [Spent(True)]], [[Edited(False, None)]], True),  # not yet: again
+    ],
+)
+async def test_an_edit_settles_an_unknown_outcome(
+    edits: list[Any], settles: list[Any], applied: bool
+) -> None:
+    session = ScriptedSession(edits, settles)
+    store = TimelineStore(session, {"edit": "edit", "edited": "edited"}, False)  # type: ignore[arg-type]
+    assert await store.edit("room", uuid.uuid1(), "new", EDITED_NS) is applied
+    assert session.inserts == [] and session.settles == []

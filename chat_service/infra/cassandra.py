@@ -13,7 +13,8 @@ import re
 import time
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import structlog
 from cassandra import (
@@ -65,6 +66,20 @@ class ConditionalWriteUnknown(StoreUnavailable):
     """A lightweight transaction whose outcome Cassandra could not tell: its proposal was
     accepted by some replicas but not a quorum (contention on several nodes), or Paxos
     timed out. It may yet be applied; a read at SERIAL (`read_serial`) settles it."""
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SerialRead(Generic[T]):
+    """How a conditional write whose outcome was unknown is settled: the statement and
+    values of a read of its row at LOCAL_SERIAL, and what that read's rows say: the
+    write's outcome, or None when it was not applied (yet) and is to be tried again."""
+
+    statement: PreparedStatement
+    params: Sequence[Any]
+    outcome: Callable[[list[Any]], T | None]
 
 
 def _outcome_unknown(exc: BaseException) -> bool:
@@ -208,6 +223,34 @@ class CassandraSession:
             return await self.read_serial(statement, params)
         except StoreUnavailable:
             return None
+
+    async def conditional(
+        self,
+        statement: PreparedStatement,
+        params: Sequence[Any],
+        *,
+        answer: Callable[[Any], T],
+        settle: SerialRead[T],
+        attempts: int = UNKNOWN_OUTCOME_ATTEMPTS,
+    ) -> T:
+        """Run a lightweight transaction; its outcome is `answer` of its result row.
+
+        When Cassandra cannot tell the outcome (replicas contending), `settle` reads the
+        row at LOCAL_SERIAL, and what that read says is the outcome; when it says nothing
+        (not applied yet, or the read could not tell either), the write is tried again, at
+        most `attempts` times in all, then StoreUnavailable (a 503).
+        """
+        for _ in range(attempts):
+            try:
+                rows = await self.execute(statement, params)
+            except ConditionalWriteUnknown:
+                read = await self.settle(settle.statement, settle.params)
+                settled = None if read is None else settle.outcome(read)
+                if settled is not None:
+                    return settled
+                continue
+            return answer(rows[0])
+        raise StoreUnavailable(f"Cassandra could not settle {_name_of(statement)}")
 
     async def wait_for_schema_agreement(self) -> None:
         await asyncio.to_thread(

@@ -29,7 +29,7 @@ from chat_service.domain.models import (
     Role,
     UserConversation,
 )
-from chat_service.infra.cassandra import unset_nulls
+from chat_service.infra.cassandra import SerialRead, unset_nulls
 from chat_service.repos.base import PreparedRepository
 
 FIRST_WINS_BASE = 2**62
@@ -141,8 +141,20 @@ class ConversationRepository(PreparedRepository):
         await self._db.execute(batch)
 
     async def set_role(self, conversation_id: uuid.UUID, username: str, role: Role) -> bool:
-        rows = await self._db.execute(self._s["set_role"], (role.value, conversation_id, username))
-        return bool(rows[0].applied)
+        """Give a member `role`; False when they are not a member (any more). An update
+        whose outcome is unknown is settled by a serial read of the member's row."""
+
+        def settled(rows: list[Any]) -> bool | None:
+            if not rows or not rows[0].role:
+                return False  # not a member
+            return True if rows[0].role == role.value else None  # another role: not yet
+
+        return await self._db.conditional(
+            self._s["set_role"],
+            (role.value, conversation_id, username),
+            answer=lambda row: bool(row.applied),
+            settle=SerialRead(self._s["member"], (conversation_id, username), settled),
+        )
 
     async def remove_member(self, conversation_id: uuid.UUID, username: str) -> None:
         batch = BatchStatement(BatchType.LOGGED)

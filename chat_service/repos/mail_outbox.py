@@ -4,7 +4,9 @@ One partition per queue (all processes of a deployment share one), oldest first.
 processes drain it at once: each claims a message by moving its `not_before` forward with
 a lightweight transaction on the value it read, so one of them sends it. A sender that dies
 holding a claim loses it when the lease runs out, and another sends the message (at least
-once, then: a crash between sending and deleting sends it again).
+once, then: a crash between sending and deleting sends it again). A claim whose outcome
+Cassandra could not tell is settled by a serial read of `not_before`: this sender's lease
+end there means the claim was applied.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, ClassVar
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
 from chat_service.domain.models import OutgoingMail, QueuedMail
-from chat_service.infra.cassandra import CassandraSession
+from chat_service.infra.cassandra import CassandraSession, SerialRead
 from chat_service.repos.base import PreparedRepository
 
 
@@ -26,6 +28,7 @@ class MailOutboxRepository(PreparedRepository):
         "FROM mail_outbox WHERE queue = ? LIMIT ?",
         "claim": "UPDATE mail_outbox SET not_before = ?, attempts = ? "
         "WHERE queue = ? AND id = ? IF not_before = ?",
+        "lease": "SELECT not_before FROM mail_outbox WHERE queue = ? AND id = ?",
         "postpone": "UPDATE mail_outbox SET not_before = ? WHERE queue = ? AND id = ?",
         "delete": "DELETE FROM mail_outbox WHERE queue = ? AND id = ?",
     }
@@ -72,7 +75,15 @@ class MailOutboxRepository(PreparedRepository):
         """Hold `queued` until `until_ns`, counting one more attempt; False when another
         sender moved it first. (Claims carry no TTL: once the message's own cells expire,
         what is left reads as expired and is deleted.)"""
-        rows = await self._db.execute(
+        until_ms, read_ms = until_ns // 1_000_000, queued.not_before_ns // 1_000_000
+
+        def settled(rows: list[Any]) -> bool | None:
+            shown = datetime_to_ns(rows[0].not_before) // 1_000_000 if rows else None
+            if shown == read_ms:
+                return None  # nobody's claim was applied yet: try again
+            return shown == until_ms  # this sender's lease, or another's (or sent, deleted)
+
+        return await self._db.conditional(
             self._s["claim"],
             (
                 ns_to_datetime(until_ns),
@@ -81,8 +92,9 @@ class MailOutboxRepository(PreparedRepository):
                 queued.id,
                 ns_to_datetime(queued.not_before_ns),
             ),
+            answer=lambda row: bool(row.applied),
+            settle=SerialRead(self._s["lease"], (self.queue, queued.id), settled),
         )
-        return bool(rows[0].applied)
 
     async def postpone(self, message_id: uuid.UUID, until_ns: int) -> None:
         """The next attempt, after a failed one, by the sender holding the claim."""

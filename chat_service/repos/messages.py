@@ -27,9 +27,8 @@ from chat_service.domain.ids import day_bucket, epoch_ns
 from chat_service.domain.models import Message, Version
 from chat_service.infra.caches import NamedCache
 from chat_service.infra.cassandra import (
-    UNKNOWN_OUTCOME_ATTEMPTS,
     CassandraSession,
-    ConditionalWriteUnknown,
+    SerialRead,
 )
 from chat_service.repos.changes import ChangeLogRepository
 from chat_service.repos.conversations import ConversationRepository
@@ -106,21 +105,17 @@ class MessageRepository:
     ) -> tuple[uuid.UUID, uuid.UUID]:
         """Claim the retry key for this message; the (conversation, message) it belongs to,
         which is another one when an earlier attempt claimed it first."""
-        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
-            try:
-                rows = await self._db.execute(
-                    self._s["reserve"], (sender, client_message_id, conversation_id, message_id)
-                )
-            except ConditionalWriteUnknown:  # contention between replicas: who won?
-                settled = await self._db.settle(self._s["claim"], (sender, client_message_id))
-                if not settled:
-                    continue  # nobody's claim was applied, or no answer yet: claim it again
-                return settled[0].conversation_id, settled[0].message_id
-            row = rows[0]
-            if row.applied:
-                return conversation_id, message_id
-            return row.conversation_id, row.message_id
-        raise StoreUnavailable("Cassandra could not settle the retry key")
+        mine = (conversation_id, message_id)
+        return await self._db.conditional(
+            self._s["reserve"],
+            (sender, client_message_id, *mine),
+            answer=lambda row: mine if row.applied else (row.conversation_id, row.message_id),
+            settle=SerialRead(  # contention between replicas: who won? Nobody yet: again
+                self._s["claim"],
+                (sender, client_message_id),
+                lambda rows: (rows[0].conversation_id, rows[0].message_id) if rows else None,
+            ),
+        )
 
     async def client_id_claim(
         self, sender: str, client_message_id: str

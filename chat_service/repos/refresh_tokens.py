@@ -10,8 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import ClassVar
 
-from chat_service.domain.errors import StoreUnavailable
-from chat_service.infra.cassandra import UNKNOWN_OUTCOME_ATTEMPTS, ConditionalWriteUnknown
+from chat_service.infra.cassandra import SerialRead
 from chat_service.repos.base import PreparedRepository
 
 
@@ -43,13 +42,14 @@ class RefreshTokenRepository(PreparedRepository):
 
     async def _spent_by(self, attempt: uuid.UUID, digest: bytes) -> bool:
         """Whether this attempt (a random id) spent the token."""
-        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
-            try:
-                spent = await self._db.execute(self._s["spend"], (attempt, digest))
-                return bool(spent[0].applied)
-            except ConditionalWriteUnknown:
-                settled = await self._db.settle(self._s["spender"], (digest,))
-                if settled and settled[0].used:
-                    return bool(settled[0].spent_by == attempt)
-            # unknown, and not applied yet (or the serial read could not tell): try again
-        raise StoreUnavailable("Cassandra could not settle the refresh token")
+        return await self._db.conditional(
+            self._s["spend"],
+            (attempt, digest),
+            answer=lambda spent: bool(spent.applied),
+            settle=SerialRead(
+                self._s["spender"],
+                (digest,),
+                # Unused: nobody's try was applied yet, so this one is tried again.
+                lambda rows: rows[0].spent_by == attempt if rows and rows[0].used else None,
+            ),
+        )

@@ -14,13 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
-from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.ids import day_bucket
 from chat_service.domain.models import Attachment, Message, MessageKind, Quote, Unread
 from chat_service.infra.cassandra import (
-    UNKNOWN_OUTCOME_ATTEMPTS,
     CassandraSession,
-    ConditionalWriteUnknown,
+    SerialRead,
     unset_nulls,
 )
 
@@ -131,20 +129,22 @@ class TimelineStore:
         edited_at = ns_to_datetime(edited_at_ns)
         key = (owner, day_bucket(message_id), message_id)
         values = (content, edited_at, list(mentions) or None, *key)
-        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
-            try:
-                rows = await self._db.execute(self._s["edit"], values)
-                return bool(rows[0].applied)
-            except ConditionalWriteUnknown:
-                settled = await self._db.settle(self._s["edited"], key)
-                if settled is not None:
-                    if not settled or settled[0].deleted:
-                        return False
-                    shown = settled[0].edited_at
-                    if shown and datetime_to_ns(shown) // 1_000_000 == edited_at_ns // 1_000_000:
-                        return True
-            # not applied yet (or the serial read could not tell): try again
-        raise StoreUnavailable("Cassandra could not settle the edit")
+        edited_ms = edited_at_ns // 1_000_000
+
+        def settled(rows: list[Any]) -> bool | None:
+            if not rows or rows[0].deleted:
+                return False
+            shown = rows[0].edited_at
+            if shown and datetime_to_ns(shown) // 1_000_000 == edited_ms:
+                return True
+            return None  # not applied yet: try again
+
+        return await self._db.conditional(
+            self._s["edit"],
+            values,
+            answer=lambda row: bool(row.applied),
+            settle=SerialRead(self._s["edited"], key, settled),
+        )
 
     async def soft_delete(self, owner: object, message_id: uuid.UUID) -> None:
         await self._db.execute(self._s["soft_delete"], (owner, day_bucket(message_id), message_id))

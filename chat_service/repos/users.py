@@ -7,9 +7,8 @@ import uuid
 from typing import Any, ClassVar
 
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
-from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.models import Registration, User, UserCredentials
-from chat_service.infra.cassandra import UNKNOWN_OUTCOME_ATTEMPTS, ConditionalWriteUnknown
+from chat_service.infra.cassandra import SerialRead
 from chat_service.repos.base import PreparedRepository
 
 # Usernames start with a digit or a letter; the one-character directory partitions, in order.
@@ -93,33 +92,34 @@ class UserRepository(PreparedRepository):
         await self._db.execute(self._s["mark_verified"], (user_id,))
 
     async def _claim_email(self, user: User) -> bool:
-        """The address's conditional claim, settled by a serial read when its outcome is
-        unknown (as `_insert_user`)."""
-        values = (user.email, user.id, user.username)
-        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
-            try:
-                rows = await self._db.execute(self._s["claim_email"], values)
-                return bool(rows[0].applied or rows[0].user_id == user.id)
-            except ConditionalWriteUnknown:
-                owner = await self._db.settle(self._s["by_email"], (user.email,))
-            if owner:
-                return bool(owner[0].user_id == user.id)
-        raise StoreUnavailable("Cassandra could not settle the email address")
+        """The address's conditional claim; not applied, the row there may be this id's
+        own, from a try whose outcome was unknown (as `_insert_user`)."""
+        return await self._db.conditional(
+            self._s["claim_email"],
+            (user.email, user.id, user.username),
+            answer=lambda row: bool(row.applied or row.user_id == user.id),
+            settle=SerialRead(
+                self._s["by_email"],
+                (user.email,),
+                lambda owner: owner[0].user_id == user.id if owner else None,
+            ),
+        )
 
     async def _insert_user(self, values: tuple[Any, ...]) -> bool:
         """The conditional insert; when its outcome is unknown (contention between
         replicas), a serial read tells whether the name went to this id or another."""
         username, user_id = values[0], values[1]
-        for _ in range(UNKNOWN_OUTCOME_ATTEMPTS):
-            try:
-                rows = await self._db.execute(self._s["insert_user"], values)
-                # Not applied: the row there may be this id's own, from an unknown try.
-                return bool(rows[0].applied or rows[0].id == user_id)
-            except ConditionalWriteUnknown:
-                owner = await self._db.settle(self._s["owner"], (username,))
-            if owner:
-                return bool(owner[0].id == user_id)
-        raise StoreUnavailable("Cassandra could not settle the registration")
+        return await self._db.conditional(
+            self._s["insert_user"],
+            values,
+            # Not applied: the row there may be this id's own, from an unknown try.
+            answer=lambda row: bool(row.applied or row.id == user_id),
+            settle=SerialRead(
+                self._s["owner"],
+                (username,),
+                lambda owner: owner[0].id == user_id if owner else None,
+            ),
+        )
 
     async def credentials(self, username: str) -> UserCredentials | None:
         rows = await self._db.execute(self._s["by_username"], (username,))

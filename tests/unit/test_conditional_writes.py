@@ -16,6 +16,7 @@ from cassandra.protocol import ErrorMessage
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.infra.cassandra import (
     CAS_WRITE_UNKNOWN,
+    CassandraSession,
     ConditionalWriteUnknown,
     _outcome_unknown,
 )
@@ -36,14 +37,16 @@ def test_unknown_outcomes_are_recognised_and_nothing_else() -> None:
     assert not _outcome_unknown(ErrorMessage(0x2200, "invalid query", None))
 
 
-class ScriptedSession:
-    """`execute` answers the insert from `inserts`, `settle` the serial read from
-    `settles`; an exception in a script is raised instead."""
+class ScriptedSession(CassandraSession):
+    """A session whose `execute` answers the write from `inserts` and whose `settle`
+    answers the serial read from `settles` (an exception in a script is raised instead);
+    `conditional` is the real one."""
 
     def __init__(self, inserts: list[Any], settles: list[Any]) -> None:
+        super().__init__(None, None, None)  # no driver behind it
         self.inserts, self.settles = inserts, settles
 
-    async def execute(self, statement: object, params: Sequence[Any] = ()) -> list[Any]:
+    async def execute(self, statement: object, params: object = (), **_: object) -> list[Any]:
         return self._next(self.inserts)
 
     async def settle(self, statement: object, params: Sequence[Any]) -> list[Any] | None:
@@ -58,7 +61,7 @@ class ScriptedSession:
 
 
 def _repository(session: ScriptedSession) -> UserRepository:
-    return UserRepository(session, {"insert_user": "insert", "owner": "owner"})  # type: ignore[arg-type]
+    return UserRepository(session, {"insert_user": "insert", "owner": "owner"})
 
 
 UNKNOWN = ConditionalWriteUnknown("unknown")

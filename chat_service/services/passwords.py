@@ -21,6 +21,7 @@ import bcrypt
 T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 _HASHING_NICENESS = 10
+_LEAST_PRIORITY = 19  # Linux's highest niceness
 
 
 def _prehash(password: str) -> bytes:
@@ -28,10 +29,14 @@ def _prehash(password: str) -> bytes:
 
 
 def _yield_cpu() -> None:
-    """Run this hashing thread at a lower priority (nice 10): a login storm then takes the
-    CPU that nothing else wants, and the event loops of this and other processes
-    (`serve --workers`) still answer at once."""
-    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), _HASHING_NICENESS)
+    """Run this hashing thread at a lower priority (10 nicer than the thread that started
+    it, which the thread inherits): a login storm then takes the CPU that nothing else
+    wants, and the event loops of this and other processes (`serve --workers`) still
+    answer at once. Relative, because a process started niced must not be made less nice
+    (without privilege that fails, and the pool with it)."""
+    thread = threading.get_native_id()
+    inherited = os.getpriority(os.PRIO_PROCESS, thread)
+    os.setpriority(os.PRIO_PROCESS, thread, min(inherited + _HASHING_NICENESS, _LEAST_PRIORITY))
 
 
 class PasswordHasher:

@@ -14,12 +14,9 @@ from chat_service.domain.events import EventType
 from chat_service.domain.ids import TimeUuidFactory, direct_conversation_id
 from chat_service.domain.models import ConversationType, Message
 from chat_service.services.messaging import Draft, MessageWriter, Target
-from tests.unit.fakes.messages import (
-    FakeActivityStore,
-    FakeEvents,
-    FakeMessageStore,
-    FakeTimelines,
-)
+from tests.unit.fakes.bus import FakeEventBus
+from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages
+from tests.unit.fakes.timelines import FakeTimelineCache
 
 DM = Target(direct_conversation_id("ann", "bob"), ConversationType.DIRECT, ("ann", "bob"), "bob")
 ROOM = Target(uuid.uuid4(), ConversationType.GROUP, ("ann", "bob", "cy"))
@@ -27,11 +24,13 @@ ROOM = Target(uuid.uuid4(), ConversationType.GROUP, ("ann", "bob", "cy"))
 
 @dataclass
 class Writes:
-    messages: FakeMessageStore = field(default_factory=FakeMessageStore)
-    activity: FakeActivityStore = field(default_factory=FakeActivityStore)
-    timelines: FakeTimelines = field(default_factory=FakeTimelines)
-    events: FakeEvents = field(default_factory=FakeEvents)
+    activity: FakeConversations = field(default_factory=FakeConversations)
+    timelines: FakeTimelineCache = field(default_factory=FakeTimelineCache)
+    events: FakeEventBus = field(default_factory=FakeEventBus)
     pauses: list[float] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.messages = FakeMessages(FakeHistory(), self.activity)
 
     def writer(self, on_pause=None) -> MessageWriter:
         async def sleep(seconds: float) -> None:
@@ -57,7 +56,7 @@ def test_a_direct_message_is_stored_with_its_conversation_rows_in_one_write() ->
     assert stored.activity_for == ("ann", "bob")
     assert stored.read_marker_for == "ann"
     assert stored.direct_between == ("ann", "bob")
-    assert writes.activity.recorded == []  # nothing fanned out after it
+    assert writes.activity.fanned_out == []  # nothing fanned out after it
     assert [event.type for event in writes.events.published] == [EventType.MESSAGE_CREATED]
 
 
@@ -67,7 +66,7 @@ def test_a_group_message_moves_the_senders_row_with_it_and_the_others_after() ->
     (stored,) = writes.messages.stored
     assert (stored.copies, stored.activity_for, stored.read_marker_for) == ((), ("ann",), "ann")
     assert stored.direct_between is None
-    assert writes.activity.recorded == [(ROOM.conversation_id, ("bob", "cy"), message.id)]
+    assert writes.activity.fanned_out == [(ROOM.conversation_id, ("bob", "cy"), message.id)]
 
 
 def test_a_retry_key_claimed_first_stores_the_message_under_the_new_id() -> None:

@@ -20,10 +20,8 @@ from chat_service.services.roster_cache import RosterCache
 from chat_service.services.typing import GROUP_MAX, TypingService
 from tests.unit.fakes.bus import FakeEventBus
 from tests.unit.fakes.live import FakeTypingStore
-from tests.unit.fakes.messages import FakeActivityStore, FakeEvents, FakeMessageStore
-from tests.unit.fakes.messages import FakeTimelines as FakeWriterTimelines
-from tests.unit.fakes.stores import FakeConversations, FakeHistory
-from tests.unit.fakes.timelines import FakeTimelines
+from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages
+from tests.unit.fakes.timelines import FakeTimelineCache, FakeTimelines
 
 
 class Clock:
@@ -193,11 +191,12 @@ class Stops:
 
 async def test_a_sent_message_ends_the_senders_typing_a_system_event_does_not() -> None:
     stops = Stops()
+    conversations = FakeConversations()
     writer = MessageWriter(
-        FakeMessageStore(),
-        FakeActivityStore(),
-        FakeWriterTimelines(),
-        FakeEvents(),
+        FakeMessages(FakeHistory(), conversations),
+        conversations,
+        FakeTimelineCache(),
+        FakeEventBus(),
         TimeUuidFactory(),
         typing=stops,
     )

@@ -1,10 +1,12 @@
-"""Fakes of the Cassandra repositories: users, conversations and messages."""
+"""Fakes of the Cassandra repositories: users, conversations and messages. They keep what
+the tables would hold, and record what the message writer asked for (`stored`,
+`fanned_out`), so the writer's rules and the services above it test on one set."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from chat_service.domain.clock import to_millis
 from chat_service.domain.events import Event, streams_of
@@ -43,6 +45,7 @@ class FakeConversations:
         self.conversations: dict[uuid.UUID, Conversation] = {}
         self.rosters: dict[uuid.UUID, dict[str, Member]] = {}
         self.lists: dict[str, dict[uuid.UUID, UserConversation]] = {}
+        self.fanned_out: list[tuple[uuid.UUID, tuple[str, ...], uuid.UUID]] = []
 
     async def get(self, conversation_id: uuid.UUID) -> Conversation | None:
         return self.conversations.get(conversation_id)
@@ -88,6 +91,13 @@ class FakeConversations:
     # What the write side changes, as Cassandra's rows would take it.
 
     async def record_activity(
+        self, conversation_id: uuid.UUID, usernames: Sequence[str], message_id: uuid.UUID
+    ) -> None:
+        """The fan-out after a message's batch (`ActivityStore`): recorded, then applied."""
+        self.fanned_out.append((conversation_id, tuple(usernames), message_id))
+        self.move_activity(conversation_id, usernames, message_id)
+
+    def move_activity(
         self, conversation_id: uuid.UUID, usernames: Sequence[str], message_id: uuid.UUID
     ) -> None:
         for username in usernames:
@@ -143,9 +153,21 @@ class FakeHistory:
         return self.timelines.get(ConversationTimeline(conversation_id), {}).get(message_id)
 
 
+@dataclass(frozen=True)
+class Stored:
+    """One `store` call: the message and what the caller said it changes."""
+
+    message: Message
+    copies: tuple[str, ...]
+    activity_for: tuple[str, ...]
+    read_marker_for: str | None
+    direct_between: tuple[str, str] | None
+
+
 class FakeMessages:
     """`MessageRepository` as the writer uses it: the copies go to `history`, the rows a
-    message changes to `conversations`, all at once as the logged batch does."""
+    message changes to `conversations`, all at once as the logged batch does; every
+    `store` call is kept in `stored`, every retry key in `claims`."""
 
     def __init__(
         self,
@@ -156,21 +178,21 @@ class FakeMessages:
         self._history = history
         self._conversations = conversations
         self._changes = changes
-        self.retry_keys: dict[tuple[str, str], tuple[uuid.UUID, uuid.UUID]] = {}
+        self.claims: dict[tuple[str, str], tuple[uuid.UUID, uuid.UUID]] = {}
+        self.stored: list[Stored] = []
         self.versions = FakeVersions()
         self.mentions = FakeMentions()
 
     async def reserve_client_id(
         self, sender: str, client_message_id: str, conversation_id: uuid.UUID, message_id: uuid.UUID
     ) -> tuple[uuid.UUID, uuid.UUID]:
-        return self.retry_keys.setdefault(
-            (sender, client_message_id), (conversation_id, message_id)
-        )
+        """Like `INSERT ... IF NOT EXISTS`: the first claim of a key wins."""
+        return self.claims.setdefault((sender, client_message_id), (conversation_id, message_id))
 
     async def client_id_claim(
         self, sender: str, client_message_id: str
     ) -> tuple[uuid.UUID, uuid.UUID] | None:
-        return self.retry_keys.get((sender, client_message_id))
+        return self.claims.get((sender, client_message_id))
 
     async def store(
         self,
@@ -182,17 +204,24 @@ class FakeMessages:
         direct_between: tuple[str, str] | None = None,
         change: Event | None = None,
     ) -> None:
+        self.stored.append(
+            Stored(message, tuple(copies), tuple(activity_for), read_marker_for, direct_between)
+        )
         if change is not None and self._changes is not None:
             await self._changes.append(streams_of(change), change)
-        for timeline in _copies(message, copies):
-            self._history.add(timeline, message)
+        self.put(message, copies)
         conversation = message.conversation_id
-        self.mentions.add(message, message.mentions)
         if direct_between is not None:
             self._conversations.create_direct(conversation, direct_between, message.id)
-        await self._conversations.record_activity(conversation, activity_for, message.id)
+        self._conversations.move_activity(conversation, activity_for, message.id)
         if read_marker_for is not None:
             await self._conversations.mark_read(read_marker_for, conversation, message.id)
+
+    def put(self, message: Message, copies: Sequence[str] = ()) -> None:
+        """The message's copies, as if written (by `store`, or by another attempt)."""
+        for timeline in _copies(message, copies):
+            self._history.add(timeline, message)
+        self.mentions.add(message, message.mentions)
 
     async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
         return self._history.get(conversation_id, message_id)

@@ -1,8 +1,8 @@
 import asyncio
-import statistics
-import time
 
+import bcrypt
 import jwt
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from chat_service.app import create_app
@@ -121,26 +121,32 @@ async def test_unknown_user_and_wrong_password_look_the_same(client: TestClient)
     assert (await wrong.json())["error"]["code"] == "invalid_credentials"
 
 
-async def test_login_failures_take_similar_time(migrated: Settings) -> None:
-    """Both paths run one bcrypt. At a realistic cost (10, ~50 ms) the medians of the two
-    differ by far less than the bcrypt itself; the suite's cost of 4 would drown in noise."""
-    settings = migrated.model_copy(update={"bcrypt_cost": 10, "login_failure_limit": 100})
-    async with TestClient(TestServer(create_app(settings))) as slow:
-        name = await register(slow)
+async def test_every_login_failure_costs_one_bcrypt_at_the_accounts_cost(
+    migrated: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wrong password, an unknown name and a name that can never exist each check the
+    password once against a hash of the account's cost (the decoy, when there is no
+    account), so their answers take alike: counted in bcrypt's own calls, not timed. (A
+    cost of 5, not the suite's 4, so that a decoy made at a fixed cost shows.)"""
+    checked: list[bytes] = []
+    real_checkpw = bcrypt.checkpw
 
-        async def timed(username: str) -> float:
-            started = time.perf_counter()
-            response = await slow.post(
+    def counted(password: bytes, hashed: bytes) -> bool:
+        checked.append(hashed)
+        return bool(real_checkpw(password, hashed))
+
+    monkeypatch.setattr(bcrypt, "checkpw", counted)
+    settings = migrated.model_copy(update={"bcrypt_cost": 5})
+    async with TestClient(TestServer(create_app(settings))) as client:
+        name = await register(client)
+        for username in (name, unique_name(), "\u00fcber" * 20):
+            checked.clear()
+            response = await client.post(
                 f"{API}/auth/login", json={"username": username, "password": "nope-nope"}
             )
             assert response.status == 401
-            return time.perf_counter() - started
-
-        wrong = [await timed(name) for _ in range(9)]
-        unknown = [await timed(unique_name()) for _ in range(9)]
-    bcrypt_time = statistics.median(wrong)
-    assert bcrypt_time > 0.01
-    assert abs(statistics.median(wrong) - statistics.median(unknown)) < bcrypt_time * 0.25
+            assert (await error_of(response))["code"] == "invalid_credentials"
+            assert [hashed[:7] for hashed in checked] == [b"$2b$05$"], username
 
 
 async def test_the_whole_password_counts_beyond_72_bytes(client: TestClient) -> None:

@@ -1,5 +1,6 @@
 """An overload that keeps every pooled Redis connection busy makes commands wait, not fail,
-for a bounded time."""
+for a bounded time. The connections are held by the test itself, so what is waited on is
+a release, never a clock."""
 
 import asyncio
 
@@ -7,37 +8,43 @@ import pytest
 from redis.asyncio import Redis
 from redis.exceptions import MaxConnectionsError
 
-from chat_service.infra.redis import MAX_CONNECTIONS, WaitingConnectionPool, connect_redis
+from chat_service.infra.redis import WaitingConnectionPool
 from chat_service.infra.settings import Settings
-from tests.conftest import unique_name
+
+NEVER_S = 3600.0  # a wait no test reaches: a command woken early was woken by a release
+WOKEN_WITHIN_S = 30.0  # only a guard, should a wait never end
 
 
-async def test_more_commands_in_flight_than_connections_all_succeed(migrated: Settings) -> None:
-    redis = connect_redis(migrated)
-    empty = unique_name("nothing")
+async def test_commands_beyond_the_pool_wait_for_a_release_and_all_succeed(
+    migrated: Settings,
+) -> None:
+    pool = WaitingConnectionPool.from_url(migrated.redis_url, wait_s=NEVER_S, max_connections=2)
+    redis = Redis.from_pool(pool)
     try:
-        # Each BLPOP holds its connection for 50 ms, waiting on a list nobody fills.
-        replies = await asyncio.gather(
-            *(redis.blpop([empty], timeout=0.05) for _ in range(MAX_CONNECTIONS + 50))
-        )
+        held = [await pool.get_connection("PING"), await pool.get_connection("PING")]
+        pings = [asyncio.create_task(redis.ping()) for _ in range(10)]
+        for _ in range(50):  # turns enough to fail, were the pool not to wait
+            await asyncio.sleep(0)
+        assert not any(task.done() for task in pings)  # waiting, not failed
+        for connection in held:
+            await pool.release(connection)
+        async with asyncio.timeout(WOKEN_WITHIN_S):
+            assert await asyncio.gather(*pings) == [True] * 10
     finally:
         await redis.aclose()
-    assert replies == [None] * (MAX_CONNECTIONS + 50)
 
 
 async def test_a_command_gives_up_when_no_connection_is_released_in_time(
     migrated: Settings,
 ) -> None:
-    redis = Redis.from_pool(
-        WaitingConnectionPool.from_url(migrated.redis_url, wait_s=0.05, max_connections=1)
-    )
-    empty = unique_name("nothing")
+    pool = WaitingConnectionPool.from_url(migrated.redis_url, wait_s=0.05, max_connections=1)
+    redis = Redis.from_pool(pool)
     try:
-        holder = asyncio.create_task(redis.blpop([empty], timeout=0.5))
-        await asyncio.sleep(0.1)  # the only connection is now busy for 0.4 s more
+        held = await pool.get_connection("PING")  # and not released while the ping waits
         with pytest.raises(MaxConnectionsError):
-            await redis.ping()
-        assert await holder is None
+            async with asyncio.timeout(WOKEN_WITHIN_S):  # a guard: the wait is 50 ms
+                await redis.ping()
+        await pool.release(held)
         assert await redis.ping()  # and the pool serves again once it is released
     finally:
         await redis.aclose()

@@ -1,14 +1,17 @@
 """The web client: the static files of `chat_service/web`, served at `/`.
 
-Every file is read once at start-up. The assets live under `/assets/<version>/`, where
+Every file is read and gzipped once per process, however many apps are built (the one
+`api/openapi.py` builds only to describe the routes included): a changed file is served
+after a restart, as a deploy restarts anyway. The assets live under `/assets/<version>/`, where
 the version is a hash of all of them, so relative ES-module imports keep working, a change
 to any file gives every asset a new address (cached for a year, `immutable`), and only
 `index.html` (`no-cache`, revalidated by ETag) says which version is current. Bodies are
-gzipped once here, not on every request.
+gzipped here, not on every request.
 """
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import re
@@ -97,14 +100,10 @@ class WebClient:
         page = page.replace("<!-- modulepreload -->", preload).replace("{{base}}", self.base)
         self.index = Asset.of(INDEX, page.encode())
 
-    @classmethod
-    def load(cls, root: Path = WEB_ROOT) -> WebClient:
-        files = {
-            path.relative_to(root).as_posix(): path.read_bytes()
-            for path in sorted(root.rglob("*"))
-            if path.is_file() and path.suffix in CONTENT_TYPES
-        }
-        return cls(files)
+    @staticmethod
+    def load(root: Path = WEB_ROOT) -> WebClient:
+        """The client under `root`, read the first time only (see the module's note)."""
+        return _loaded(root)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         """`/`: the current version's entry point, revalidated on every load."""
@@ -115,6 +114,16 @@ class WebClient:
         if request.match_info["version"] != self.version or asset is None:
             raise web.HTTPNotFound()
         return _respond(request, asset, IMMUTABLE)
+
+
+@functools.cache
+def _loaded(root: Path) -> WebClient:
+    files = {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and path.suffix in CONTENT_TYPES
+    }
+    return WebClient(files)
 
 
 def _respond(request: web.Request, asset: Asset, cache_control: str) -> web.StreamResponse:

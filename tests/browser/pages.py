@@ -53,6 +53,26 @@ class ChatPage:
             await person.register(username or unique_name("w"))
         return person
 
+    @classmethod
+    async def pair(
+        cls,
+        browser: Browser,
+        base_url: str,
+        opened: list[ChatPage],
+        first_message: str,
+        *,
+        peer_opens: bool = False,
+    ) -> tuple[ChatPage, ChatPage]:
+        """Two new people; the first starts a direct conversation with the second by
+        sending `first_message` (stored), and with `peer_opens` the second opens it."""
+        first = await cls.open(browser, base_url, opened)
+        second = await cls.open(browser, base_url, opened)
+        await first.start_direct(second.username)
+        await first.send(first_message)
+        if peer_opens:
+            await second.open_conversation(first.username)
+        return first, second
+
     def _console(self, message: Any) -> None:
         if message.type == "error" and _POLICY_ERROR.search(message.text):
             self.errors.append(message.text)

@@ -13,11 +13,7 @@ from tests.integration.processes import ServiceProcess
 async def test_typing_shows_under_the_conversation_and_the_peer_is_online(
     web_browser: Browser, service: ServiceProcess, opened: list[ChatPage], screenshots: Path
 ) -> None:
-    alice = await ChatPage.open(web_browser, service.url, opened)
-    bob = await ChatPage.open(web_browser, service.url, opened)
-    await alice.start_direct(bob.username)
-    await alice.send("Hi Bob")
-    await bob.open_conversation(alice.username)
+    alice, bob = await ChatPage.pair(web_browser, service.url, opened, "Hi Bob", peer_opens=True)
     dot = bob.page.get_by_role("img", name="Online")
     await expect(dot).to_be_visible()
 

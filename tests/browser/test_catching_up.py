@@ -28,10 +28,7 @@ async def own_service(migrated: Settings) -> AsyncIterator[ServiceProcess]:
 async def test_edits_and_deletes_made_while_away_are_applied_on_return(
     web_browser: Browser, own_service: ServiceProcess, migrated: Settings, opened: list[ChatPage]
 ) -> None:
-    alice = await ChatPage.open(web_browser, own_service.url, opened)
-    bob = await ChatPage.open(web_browser, own_service.url, opened)
-    await alice.start_direct(bob.username)
-    await alice.send("to be edited")
+    alice, bob = await ChatPage.pair(web_browser, own_service.url, opened, "to be edited")
     await alice.send("to be deleted")
     await bob.open_conversation(alice.username)
     await expect(bob.message("to be deleted")).to_be_visible()

@@ -11,11 +11,7 @@ from tests.integration.processes import ServiceProcess
 async def test_two_people_chat_with_live_unread_badge_reply_and_seen(
     web_browser: Browser, service: ServiceProcess, opened: list[ChatPage]
 ) -> None:
-    alice = await ChatPage.open(web_browser, service.url, opened)
-    bob = await ChatPage.open(web_browser, service.url, opened)
-
-    await alice.start_direct(bob.username)
-    await alice.send("Hi Bob, lunch today?")
+    alice, bob = await ChatPage.pair(web_browser, service.url, opened, "Hi Bob, lunch today?")
     await expect(alice.message("Hi Bob, lunch today?")).not_to_contain_text("Sending")
 
     # Bob never reloads: the conversation appears, then its badge rises with each message.
@@ -129,10 +125,7 @@ async def test_joining_a_public_group_from_its_link(
 async def test_edits_and_deletes_show_live_on_the_other_side(
     web_browser: Browser, service: ServiceProcess, opened: list[ChatPage]
 ) -> None:
-    alice = await ChatPage.open(web_browser, service.url, opened)
-    bob = await ChatPage.open(web_browser, service.url, opened)
-    await alice.start_direct(bob.username)
-    await alice.send("See you at 5")
+    alice, bob = await ChatPage.pair(web_browser, service.url, opened, "See you at 5")
     composer = alice.page.get_by_label("Message", exact=True)
     await composer.fill("Bring the map")
     await composer.press("Shift+Enter")  # a new line, not a send
@@ -190,10 +183,7 @@ async def test_keyboard_only_a_person_finds_someone_and_sends(
 async def test_the_list_is_filtered_by_name(
     web_browser: Browser, service: ServiceProcess, opened: list[ChatPage]
 ) -> None:
-    alice = await ChatPage.open(web_browser, service.url, opened)
-    bob = await ChatPage.open(web_browser, service.url, opened)
-    await alice.start_direct(bob.username)
-    await alice.send("hello")
+    alice, bob = await ChatPage.pair(web_browser, service.url, opened, "hello")
     await alice.create_group("Book club", [bob.username])
     await alice.send("first meeting on Monday")
 

@@ -55,11 +55,9 @@ def _conversation_id(person: ChatPage) -> str:
 async def test_after_a_restart_the_client_reconnects_and_catches_up_exactly(
     web_browser: Browser, own_service: ServiceProcess, migrated: Settings, opened: list[ChatPage]
 ) -> None:
-    alice = await ChatPage.open(web_browser, own_service.url, opened)
-    bob = await ChatPage.open(web_browser, own_service.url, opened)
-    await alice.start_direct(bob.username)
-    await alice.send("before the restart")
-    await bob.open_conversation(alice.username)
+    alice, bob = await ChatPage.pair(
+        web_browser, own_service.url, opened, "before the restart", peer_opens=True
+    )
     await expect(bob.message("before the restart")).to_be_visible()
 
     # The service goes away; Bob's network too, so that what follows can only reach him
@@ -94,10 +92,9 @@ async def test_a_send_while_the_service_is_down_fails_and_its_retry_stores_it_on
     opened: list[ChatPage],
     screenshots: Path,
 ) -> None:
-    alice = await ChatPage.open(web_browser, own_service.url, opened)
-    bob = await ChatPage.open(web_browser, own_service.url, opened)
-    await alice.start_direct(bob.username)
-    await alice.send("first, while all is well")
+    alice, bob = await ChatPage.pair(
+        web_browser, own_service.url, opened, "first, while all is well"
+    )
     sends: list[str] = []
 
     def record(request: Request) -> None:
@@ -133,10 +130,7 @@ async def test_a_send_while_the_service_is_down_fails_and_its_retry_stores_it_on
 async def test_a_retry_after_a_lost_answer_does_not_duplicate_the_message(
     web_browser: Browser, own_service: ServiceProcess, opened: list[ChatPage]
 ) -> None:
-    alice = await ChatPage.open(web_browser, own_service.url, opened)
-    bob = await ChatPage.open(web_browser, own_service.url, opened)
-    await alice.start_direct(bob.username)
-    await alice.send("hello")
+    alice, bob = await ChatPage.pair(web_browser, own_service.url, opened, "hello")
 
     # Alice's live connection hears nothing from here on, so only her retry can tell her
     # the message arrived; the first answer is dropped after the service stored it.

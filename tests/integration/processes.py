@@ -53,7 +53,11 @@ def service_environment(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 async def start_service(
-    settings: Settings, port: int | None = None, arguments: Sequence[str] = (), **extra: str
+    settings: Settings,
+    port: int | None = None,
+    arguments: Sequence[str] = (),
+    ready_within: float = 60,
+    **extra: str,
 ) -> ServiceProcess:
     port = port or free_port()
     log = Path(tempfile.mkdtemp(prefix="service-")) / f"{port}.log"
@@ -65,7 +69,7 @@ async def start_service(
             stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
     service = ServiceProcess(port, process, log)
-    await wait_healthy(service)
+    await wait_healthy(service, ready_within)
     return service
 
 

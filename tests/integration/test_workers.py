@@ -1,4 +1,8 @@
-"""`serve --workers N`: several processes on one port, one set of metrics, supervised."""
+"""`serve --workers N`: several processes on one port, one set of metrics, supervised.
+
+Every wait here is for an event (the supervisor's `serve.ready` line once all workers
+listen, a replacement's pid, the supervisor's exit); the limits are only guards against a
+hang, set far above what start-up takes on a loaded machine."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from tests.integration.processes import ServiceProcess, start_service, stop_serv
 from tools.waiting import wait_until_async
 
 WORKERS = 2
+GUARD_S = 180.0  # start-up of a worker took up to 43 s beside four other test suites
 
 
 def worker_pids(supervisor: ServiceProcess) -> set[int]:
@@ -30,13 +35,26 @@ async def wait_for_workers(supervisor: ServiceProcess, count: int) -> set[int]:
         pids = worker_pids(supervisor)
         return pids if len(pids) == count else None
 
-    return await wait_until_async(all_running, f"{count} workers", within=10, every=0.1)
+    return await wait_until_async(all_running, f"{count} workers", within=GUARD_S, every=0.1)
+
+
+async def all_workers_listen(supervisor: ServiceProcess) -> None:
+    """Until the supervisor logs `serve.ready`: every worker has said it listens (the first
+    answering `/ready`, which `start_service` waits for, may be alone yet)."""
+
+    async def logged() -> bool | None:
+        if supervisor.process.returncode is not None:
+            raise RuntimeError(f"the supervisor exited: {supervisor.log.read_text()[-3000:]}")
+        return True if "serve.ready" in supervisor.log.read_text(errors="replace") else None
+
+    await wait_until_async(logged, "serve.ready", within=GUARD_S, every=0.1)
 
 
 @pytest.fixture
 async def supervisor(migrated: Settings) -> AsyncIterator[ServiceProcess]:
-    started = await start_service(migrated, arguments=["--workers", str(WORKERS)])
+    started = await start_service(migrated, arguments=["--workers", str(WORKERS)], LOG_LEVEL="INFO")
     try:
+        await all_workers_listen(started)
         yield started
     finally:
         await stop_service(started)
@@ -78,17 +96,16 @@ async def test_a_killed_worker_is_replaced_and_sigterm_stops_all(
     first = await wait_for_workers(supervisor, WORKERS)
     victim = min(first)
     os.kill(victim, signal.SIGKILL)
-    for _ in range(100):
+
+    async def replaced() -> set[int] | None:
         now = worker_pids(supervisor)
-        if len(now) == WORKERS and victim not in now:
-            break
-        await asyncio.sleep(0.1)
-    else:
-        raise AssertionError("the killed worker was not replaced")
+        return now if len(now) == WORKERS and victim not in now else None
+
+    now = await wait_until_async(replaced, "a replacement", within=GUARD_S, every=0.1)
     await health_requests(supervisor.url, 20)
 
     supervisor.process.send_signal(signal.SIGTERM)
-    assert await asyncio.wait_for(supervisor.process.wait(), 30) == 0
+    assert await asyncio.wait_for(supervisor.process.wait(), GUARD_S) == 0
     assert all(_gone(pid) for pid in now)
 
 
@@ -97,6 +114,7 @@ async def test_a_worker_that_cannot_start_stops_the_supervisor(migrated: Setting
         await start_service(
             migrated,
             arguments=["--workers", str(WORKERS)],
+            ready_within=GUARD_S,
             CASSANDRA_KEYSPACE="no_such_keyspace_test",
         )
 

@@ -78,10 +78,13 @@ class MailOutboxRepository(PreparedRepository):
         until_ms, read_ms = until_ns // 1_000_000, queued.not_before_ns // 1_000_000
 
         def settled(rows: list[Any]) -> bool | None:
-            shown = datetime_to_ns(rows[0].not_before) // 1_000_000 if rows else None
+            if not rows or rows[0].not_before is None:
+                return False  # sent and deleted by another sender
+            shown = datetime_to_ns(rows[0].not_before) // 1_000_000
             if shown == read_ms:
                 return None  # nobody's claim was applied yet: try again
-            return shown == until_ms  # this sender's lease, or another's (or sent, deleted)
+            # This sender's lease end (give or take the driver's float rounding), or another's.
+            return abs(shown - until_ms) <= 1
 
         return await self._db.conditional(
             self._s["claim"],

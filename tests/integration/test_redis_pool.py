@@ -21,7 +21,7 @@ async def test_commands_beyond_the_pool_wait_for_a_release_and_all_succeed(
     pool = WaitingConnectionPool.from_url(migrated.redis_url, wait_s=NEVER_S, max_connections=2)
     redis = Redis.from_pool(pool)
     try:
-        held = [await pool.get_connection("PING"), await pool.get_connection("PING")]
+        held = [await pool.get_connection(), await pool.get_connection()]
         pings = [asyncio.create_task(redis.ping()) for _ in range(10)]
         for _ in range(50):  # turns enough to fail, were the pool not to wait
             await asyncio.sleep(0)
@@ -40,7 +40,7 @@ async def test_a_command_gives_up_when_no_connection_is_released_in_time(
     pool = WaitingConnectionPool.from_url(migrated.redis_url, wait_s=0.05, max_connections=1)
     redis = Redis.from_pool(pool)
     try:
-        held = await pool.get_connection("PING")  # and not released while the ping waits
+        held = await pool.get_connection()  # and not released while the ping waits
         with pytest.raises(MaxConnectionsError):
             async with asyncio.timeout(WOKEN_WITHIN_S):  # a guard: the wait is 50 ms
                 await redis.ping()

@@ -4,6 +4,7 @@ spending a refresh token (the attempt's own id says who spent it) and editing a 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import namedtuple
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from chat_service.domain.clock import ns_to_datetime
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.infra.cassandra import ConditionalWriteUnknown
+from chat_service.repos.bucket_tallies import BucketTallies
 from chat_service.repos.refresh_tokens import RefreshTokenRepository
 from chat_service.repos.timelines import TimelineStore
 from tests.unit.test_conditional_writes import ScriptedSession
@@ -68,6 +70,7 @@ async def test_an_edit_settles_an_unknown_outcome(
     edits: list[Any], settles: list[Any], applied: bool
 ) -> None:
     session = ScriptedSession(edits, settles)
-    store = TimelineStore(session, {"edit": "edit", "edited": "edited"}, False)  # type: ignore[arg-type]
+    tallies = BucketTallies(session, {}, time.time_ns)  # type: ignore[arg-type]
+    store = TimelineStore(session, {"edit": "edit", "edited": "edited"}, False, tallies)  # type: ignore[arg-type]
     assert await store.edit("room", uuid.uuid1(), "new", EDITED_NS) is applied
     assert session.inserts == [] and session.settles == []

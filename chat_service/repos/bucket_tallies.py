@@ -129,14 +129,9 @@ class BucketTallies:
             rest = position - tally.kept
             return tally.tail[rest] if rest < len(tally.tail) else None
         rows = await self._db.execute(self._s["anchors"], (owner, tally.bucket))
-        row = rows[0] if rows else None
-        if (
-            row is None
-            or row.anchors is None
-            or (row.messages, row.counted_ns) != (tally.kept, tally.counted_ns)
-        ):  # a late message reset the tally since: count from the oldest
+        if not rows or not _covers(rows[0], tally):  # reset by a late message since
             return await self._nth(owner, tally.bucket, _BEFORE_EVERY_ID, position)
-        anchor = row.anchors[position // ANCHOR_EVERY]
+        anchor = rows[0].anchors[position // ANCHOR_EVERY]
         skip = position % ANCHOR_EVERY
         return anchor if skip == 0 else await self._nth(owner, tally.bucket, anchor, skip)
 
@@ -215,6 +210,14 @@ class BucketTallies:
                 return None
             wanted -= len(rows)
             statement, bound = self._s["ids_after"], rows[-1][0]
+
+
+def _covers(row: Any, tally: BucketTally) -> bool:
+    """Whether the anchors of `row` hold those of `tally`'s kept part: the same tally, or
+    one extended since (positions from the oldest never move, so it only adds anchors)."""
+    if row.anchors is None or row.counted_ns is None:
+        return False
+    return bool(row.messages >= tally.kept and row.counted_ns >= (tally.counted_ns or 0))
 
 
 def _end_ns(bucket: int) -> int:

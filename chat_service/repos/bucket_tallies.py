@@ -26,8 +26,10 @@ from chat_service.domain.ids import NS_PER_DAY, epoch_ns, timeuuid_from_ticks
 from chat_service.infra.cassandra import CassandraSession
 
 ANCHOR_EVERY = 64  # ids read at most to find a page's start inside a kept tally
-LATE_NS = 5 * 1_000_000_000  # a write this long after its id was made resets the tally
-SETTLE_NS = 20 * 1_000_000_000  # > LATE_NS + the request timeout + clock skew
+# A write this long after its id was made resets the tally: longer than a send takes even
+# when the process is overloaded (ids are made when the request starts).
+LATE_NS = 10 * 1_000_000_000
+SETTLE_NS = 30 * 1_000_000_000  # > LATE_NS + the request timeout (5 s) + clock skew
 KEEP_EVERY = 128  # settled ids past the kept tally before a reader writes it again
 _ID_PAGE = 5000
 _INDEX_PAGE = 256

@@ -3,15 +3,19 @@
 // service's own send_dm figure can be read against the store's ceiling on the same machine.
 //
 // Each operation is what the service writes for the first direct message between two
-// users (see chat_service/services/messaging.py; among 1,000 users picked at random nearly
-// every send is a first): a logged batch with the conversation's copy, both participants'
-// copies, both participants' activity, the sender's two read markers and the rows that
-// create the direct conversation, then a counter batch with the three bucket counters.
-// Other modes isolate a part of it.
+// users (see chat_service/repos/messages.py; among 1,000 users picked at random nearly
+// every send is a first): mode "send", one logged batch with the conversation's copy,
+// both participants' copies, the sender's activity and read marker (one statement), the
+// recipient's activity, the sender's member-row read marker, the rows that create the
+// direct conversation and the change-log row, then the message's search terms (3 scopes
+// x 11 terms, one unlogged batch per scope). Other modes are the earlier write
+// ("send_counters": two statements for the sender's list row and the counter batch after
+// it) and its parts, so that each piece's cost can be read off (docs/data-model.md).
 //
 //	go run ./bench/ceiling -keyspace chat_bench -mode send -concurrency 64 -duration 10s
 //
-// It prints one JSON object: throughput and latency percentiles.
+// It prints one JSON object: throughput and latency percentiles, and with -cassandra-pid
+// the CPU Cassandra spent per operation (from /proc, around the measured run).
 package main
 
 import (
@@ -23,6 +27,8 @@ import (
 	"math/rand"
 	"os"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -36,6 +42,12 @@ const (
 		kind, sender, recipient, content) VALUES (?, ?, ?, ?, 'message', ?, ?, ?)`
 	activity = `UPDATE conversations_by_user USING TIMESTAMP ? SET last_activity_id = ?
 		WHERE username = ? AND conversation_id = ?`
+	sent = `UPDATE conversations_by_user USING TIMESTAMP ? SET last_activity_id = ?,
+		last_read_message_id = ? WHERE username = ? AND conversation_id = ?`
+	changeLog = `INSERT INTO change_log (stream, bucket, change_id, payload) VALUES (?, ?, ?, ?)
+		USING TTL 691200`
+	searchTerm = `INSERT INTO search_terms (scope, time_window, prefix, term, message_id)
+		VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`
 	readUser = `UPDATE conversations_by_user USING TIMESTAMP ? SET last_read_message_id = ?
 		WHERE username = ? AND conversation_id = ?`
 	readMember = `UPDATE conversation_members USING TIMESTAMP ? SET last_read_message_id = ?
@@ -99,24 +111,109 @@ const firstWinsBase = int64(1) << 62
 
 const content = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
-func copies(s *gocql.Session, kind gocql.BatchType, m message) *gocql.Batch {
+// payload stands for an encoded message.created event (~0.4 KB).
+var payload = make([]byte, 400)
+
+// terms stand for a message's search terms: 11, in 10 partitions (two share a prefix).
+var terms = []string{"al", "alpha", "br", "co", "de", "ec", "fo", "go", "ho", "in", "ju"}
+
+// shape says what one message's write holds.
+type shape struct {
+	foldSent bool // the sender's activity and read marker in one statement
+	direct   bool // the rows that create the direct conversation (a first message)
+	change   bool // the change-log row
+}
+
+func copies(s *gocql.Session, kind gocql.BatchType, m message, w shape) *gocql.Batch {
 	b := s.NewBatch(kind)
 	b.Query(insertConversation, m.bucket, m.id, m.conversation, m.sender, m.recipient, content)
 	for _, owner := range []string{m.sender, m.recipient} {
 		b.Query(insertUser, m.bucket, owner, m.id, m.conversation, m.sender, m.recipient, content)
 	}
-	b.Query(activity, m.atMicros, m.id, m.sender, m.conversation)
-	b.Query(readUser, m.atMicros, m.id, m.sender, m.conversation)
+	if w.foldSent {
+		b.Query(sent, m.atMicros, m.id, m.id, m.sender, m.conversation)
+	} else {
+		b.Query(activity, m.atMicros, m.id, m.sender, m.conversation)
+		b.Query(readUser, m.atMicros, m.id, m.sender, m.conversation)
+	}
 	b.Query(readMember, m.atMicros, m.id, m.conversation, m.sender)
 	b.Query(activity, m.atMicros, m.id, m.recipient, m.conversation)
-	firstWins := firstWinsBase - m.atMicros
-	created := time.UnixMicro(m.atMicros)
-	b.Query(insertDirect, m.conversation, m.sender, created, firstWins)
-	for _, pair := range [][2]string{{m.sender, m.recipient}, {m.recipient, m.sender}} {
-		b.Query(insertDirectMember, m.conversation, pair[0], created, firstWins)
-		b.Query(insertDirectRow, pair[0], m.conversation, pair[1], created, firstWins)
+	if w.direct {
+		firstWins := firstWinsBase - m.atMicros
+		created := time.UnixMicro(m.atMicros)
+		b.Query(insertDirect, m.conversation, m.sender, created, firstWins)
+		for _, pair := range [][2]string{{m.sender, m.recipient}, {m.recipient, m.sender}} {
+			b.Query(insertDirectMember, m.conversation, pair[0], created, firstWins)
+			b.Query(insertDirectRow, pair[0], m.conversation, pair[1], created, firstWins)
+		}
+	}
+	if w.change {
+		b.Query(changeLog, "c:"+m.conversation.String(), m.bucket, gocql.TimeUUID(), payload)
 	}
 	return b
+}
+
+func scopes(m message) []string {
+	return []string{"c:" + m.conversation.String(), "u:" + m.sender, "u:" + m.recipient}
+}
+
+// searchBatches: the message's terms, one unlogged batch per scope (what the service writes).
+func searchBatches(s *gocql.Session, m message) error {
+	window := m.bucket / 7
+	errs := make(chan error, 3)
+	for _, scope := range scopes(m) {
+		go func(scope string) {
+			b := s.NewBatch(gocql.UnloggedBatch)
+			for _, term := range terms {
+				b.Query(searchTerm, scope, window, term[:2], term, m.id, m.atMicros)
+			}
+			errs <- s.ExecuteBatch(b)
+		}(scope)
+	}
+	var err error
+	for range scopes(m) {
+		if e := <-errs; e != nil {
+			err = e
+		}
+	}
+	return err
+}
+
+// searchSingles: the same rows, one statement per partition at once (the earlier write).
+func searchSingles(s *gocql.Session, m message) error {
+	window := m.bucket / 7
+	byPartition := map[string][]string{}
+	for _, term := range terms {
+		byPartition[term[:2]] = append(byPartition[term[:2]], term)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var err error
+	for _, scope := range scopes(m) {
+		for prefix, group := range byPartition {
+			wg.Add(1)
+			go func(scope, prefix string, group []string) {
+				defer wg.Done()
+				var e error
+				if len(group) == 1 {
+					e = s.Query(searchTerm, scope, window, prefix, group[0], m.id, m.atMicros).Exec()
+				} else {
+					b := s.NewBatch(gocql.UnloggedBatch)
+					for _, term := range group {
+						b.Query(searchTerm, scope, window, prefix, term, m.id, m.atMicros)
+					}
+					e = s.ExecuteBatch(b)
+				}
+				if e != nil {
+					mu.Lock()
+					err = e
+					mu.Unlock()
+				}
+			}(scope, prefix, group)
+		}
+	}
+	wg.Wait()
+	return err
 }
 
 func counters(s *gocql.Session, m message) *gocql.Batch {
@@ -128,29 +225,55 @@ func counters(s *gocql.Session, m message) *gocql.Batch {
 }
 
 // operations: what one operation of each mode writes.
+var (
+	before = shape{direct: true, change: true}
+	after  = shape{foldSent: true, direct: true, change: true}
+)
+
 var operations = map[string]func(*gocql.Session, message) error{
+	// The whole write of one direct message, now and before.
 	"send": func(s *gocql.Session, m message) error {
-		if err := s.ExecuteBatch(copies(s, gocql.LoggedBatch, m)); err != nil {
+		if err := s.ExecuteBatch(copies(s, gocql.LoggedBatch, m, after)); err != nil {
 			return err
 		}
-		return s.ExecuteBatch(counters(s, m))
+		return searchBatches(s, m)
 	},
-	"logged": func(s *gocql.Session, m message) error {
-		return s.ExecuteBatch(copies(s, gocql.LoggedBatch, m))
+	"send_counters": func(s *gocql.Session, m message) error {
+		if err := s.ExecuteBatch(copies(s, gocql.LoggedBatch, m, before)); err != nil {
+			return err
+		}
+		if err := s.ExecuteBatch(counters(s, m)); err != nil {
+			return err
+		}
+		return searchSingles(s, m)
+	},
+	// Its parts.
+	"logged": func(s *gocql.Session, m message) error { // 12 statements, the first message
+		return s.ExecuteBatch(copies(s, gocql.LoggedBatch, m, after))
+	},
+	"logged_known": func(s *gocql.Session, m message) error { // 7: a pair that has talked
+		return s.ExecuteBatch(copies(s, gocql.LoggedBatch, m, shape{foldSent: true, change: true}))
+	},
+	"logged_unfolded": func(s *gocql.Session, m message) error { // 13: before the fold
+		return s.ExecuteBatch(copies(s, gocql.LoggedBatch, m, before))
 	},
 	"unlogged": func(s *gocql.Session, m message) error {
-		return s.ExecuteBatch(copies(s, gocql.UnloggedBatch, m))
+		return s.ExecuteBatch(copies(s, gocql.UnloggedBatch, m, after))
 	},
 	"counters": func(s *gocql.Session, m message) error {
 		return s.ExecuteBatch(counters(s, m))
 	},
+	"search_batches": searchBatches,
+	"search_singles": searchSingles,
 }
 
 func main() {
 	host := flag.String("host", "127.0.0.1", "a Cassandra node")
 	port := flag.Int("port", 9042, "its CQL port")
 	keyspace := flag.String("keyspace", "chat_bench", "a keyspace migrated by chat-service")
-	mode := flag.String("mode", "send", "send | logged | unlogged | counters")
+	mode := flag.String("mode", "send", "send | send_counters | logged | logged_known | "+
+		"logged_unfolded | unlogged | counters | search_batches | search_singles")
+	cassandraPid := flag.Int("cassandra-pid", 0, "Cassandra's process id: report its CPU per operation")
 	concurrency := flag.Int("concurrency", 64, "operations in flight (closed loop)")
 	rate := flag.Float64("rate", 0, "operations per second (open loop; 0: closed loop)")
 	duration := flag.Duration("duration", 10*time.Second, "how long to run")
@@ -190,6 +313,7 @@ func main() {
 			latencies = append(latencies, elapsed)
 		}
 	}
+	cpuBefore := processCPU(*cassandraPid)
 	started := time.Now()
 	stopAt := started.Add(*duration)
 	if *rate > 0 {
@@ -221,6 +345,7 @@ func main() {
 	}
 	wg.Wait()
 	elapsed := time.Since(started).Seconds()
+	cassandraCPU := processCPU(*cassandraPid) - cpuBefore
 	sort.Float64s(latencies)
 	pct := func(q float64) float64 {
 		if len(latencies) == 0 {
@@ -238,5 +363,30 @@ func main() {
 		"concurrency":      *concurrency,
 		"rate":             *rate,
 		"duration_s":       math.Round(elapsed*10) / 10,
+		"cassandra_cpu_ms_per_op": func() float64 {
+			if *cassandraPid == 0 || len(latencies) == 0 {
+				return 0
+			}
+			return math.Round(cassandraCPU/float64(len(latencies))*1000) / 1000
+		}(),
 	})
 }
+
+// processCPU is the CPU time (user + system, ms) process pid has used; 0 without a pid.
+func processCPU(pid int) float64 {
+	if pid == 0 {
+		return 0
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+	fields := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) * 1000 / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc's CPU times (100 on Linux).
+const clockTicks = 100

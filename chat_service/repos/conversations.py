@@ -70,6 +70,9 @@ class ConversationRepository(PreparedRepository):
         "SET last_activity_id = ? WHERE username = ? AND conversation_id = ?",
         "read_user": "UPDATE conversations_by_user USING TIMESTAMP ? "
         "SET last_read_message_id = ? WHERE username = ? AND conversation_id = ?",
+        "sent": "UPDATE conversations_by_user USING TIMESTAMP ? "
+        "SET last_activity_id = ?, last_read_message_id = ? "
+        "WHERE username = ? AND conversation_id = ?",
         "read_member": "UPDATE conversation_members USING TIMESTAMP ? "
         "SET last_read_message_id = ? WHERE conversation_id = ? AND username = ?",
     }
@@ -235,6 +238,20 @@ class ConversationRepository(PreparedRepository):
     ) -> None:
         at = message_timestamp_us(message_id)
         batch.add(self._s["read_user"], (at, message_id, username, conversation_id))
+        batch.add(self._s["read_member"], (at, message_id, conversation_id, username))
+
+    def add_sent(
+        self,
+        batch: BatchStatement,
+        username: str,
+        conversation_id: uuid.UUID,
+        message_id: uuid.UUID,
+    ) -> None:
+        """The sender's activity and read marker, both at the message: one statement on
+        their list row (the same cell timestamps as `add_activity` and `add_read_marker`),
+        and the marker on their member row."""
+        at = message_timestamp_us(message_id)
+        batch.add(self._s["sent"], (at, message_id, message_id, username, conversation_id))
         batch.add(self._s["read_member"], (at, message_id, conversation_id, username))
 
     # The conversation list.

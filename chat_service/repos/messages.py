@@ -6,18 +6,18 @@ states what else the message changes (whose activity and read marker move to it,
 direct conversation it (re)creates); those rows join the same batch. A logged batch makes
 it all-or-nothing even if this process dies mid-write; each row is keyed by the message id
 or written with the message's own timestamp, so a retried batch only overwrites itself.
-The per-bucket counters cannot join that batch (Cassandra keeps counters apart) and are
-written after it.
+Nothing else is written per message: each bucket's messages are counted on read
+(`bucket_tallies`), and a message stored late only resets its bucket's tally, in the batch.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
-import structlog
 from cassandra.query import BatchStatement, BatchType
 
 from chat_service.domain.clock import to_millis
@@ -30,6 +30,7 @@ from chat_service.infra.cassandra import (
     CassandraSession,
     SerialRead,
 )
+from chat_service.repos.bucket_tallies import is_late
 from chat_service.repos.changes import ChangeLogRepository
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.mentions import MentionRepository
@@ -40,8 +41,6 @@ from chat_service.repos.timelines import (
     TimelineStore,
 )
 from chat_service.repos.versions import VersionRepository
-
-log = structlog.get_logger(__name__)
 
 
 class MessageRepository:
@@ -138,7 +137,8 @@ class MessageRepository:
         `copies` (direct messages), the bucket index rows not known yet, the list rows of
         `activity_for` moved to it, the read marker of `read_marker_for` moved to it, and
         the direct conversation between `direct_between` unless already written, and the
-        `change` announcing it in its change logs; then the counters."""
+        `change` announcing it in its change logs. A message stored late (a retry under
+        an id reserved earlier) also resets its buckets' tallies."""
         bucket = day_bucket(message.id)
         conversation = message.conversation_id
         batch = BatchStatement(BatchType.LOGGED)
@@ -151,10 +151,16 @@ class MessageRepository:
         ]
         for store, owner in new_buckets:
             batch.add(store.index(owner, bucket))
+        if is_late(message.id, time.time_ns()):
+            for store, owner in owners:
+                batch.add(store.forget_tally(owner, bucket))
         rows = self._rows
         for person in activity_for:
-            rows.add_activity(batch, person, conversation, message.id)
-        if read_marker_for is not None:
+            if person == read_marker_for:
+                rows.add_sent(batch, person, conversation, message.id)
+            else:
+                rows.add_activity(batch, person, conversation, message.id)
+        if read_marker_for is not None and read_marker_for not in activity_for:
             rows.add_read_marker(batch, read_marker_for, conversation, message.id)
         if direct_between is not None and conversation.int in self._known_direct:
             direct_between = None
@@ -168,10 +174,6 @@ class MessageRepository:
             self._known_buckets[(owner, bucket)] = True
         if direct_between is not None:
             self._known_direct[conversation.int] = True
-        counters = BatchStatement(BatchType.COUNTER)
-        for store, owner in owners:
-            counters.add(store.count(owner, bucket))
-        await self._count(counters, message.id)
 
     async def get(self, conversation_id: uuid.UUID, message_id: uuid.UUID) -> Message | None:
         """The message (a reply with its quote, as a retried send answers it), or None."""
@@ -231,13 +233,6 @@ class MessageRepository:
             self.versions.erase(message.conversation_id, message.id),
             self.mentions.remove(message.id, message.mentions),
         )
-
-    async def _count(self, counters: BatchStatement, message_id: uuid.UUID) -> None:
-        """Counters are advisory for paging offsets; a stored message is not failed for them."""
-        try:
-            await self._db.execute(counters)
-        except StoreUnavailable:
-            log.warning("messages.count_failed", message_id=str(message_id))
 
 
 def _notified(message: Message, mentions: Sequence[str]) -> list[str]:

@@ -28,6 +28,7 @@ WINDOW_DAYS = 7
 PREFIX = MIN_TERM  # characters of the term in the partition key: any word is one partition
 SCAN_CAP = 5000  # ids read per word and window: bounds a query on a very common word
 WINDOWS_PER_PAGE = 26  # windows one request walks (half a year) before it answers
+BATCH_PARTITIONS = 10  # partitions per unlogged batch of index rows: Cassandra warns past 10
 _TOP = 2**31 - 1
 _LAST_CHAR = "\U0010ffff"
 _GREGORIAN_OFFSET_TICKS = 0x01B21DD213814000
@@ -149,19 +150,24 @@ class SearchIndex:
         return found or set()
 
     async def _write(self, rows: list[tuple[tuple[str, str], Any]]) -> None:
-        """Every partition's rows at once (one batch for a partition's several rows, since
-        Cassandra warns about unlogged batches across partitions): the index is derived and
-        each row idempotent, so a retry repeats it harmlessly."""
+        """Every row at once, in unlogged batches of at most `BATCH_PARTITIONS` partitions
+        each (Cassandra warns past ten): a message's rows fall in a dozen partitions per
+        scope, and one request per batch costs both sides far less than one per partition
+        (bench/ceiling, docs/data-model.md). The index is derived and each row idempotent,
+        so a retry repeats it harmlessly."""
         partitions: dict[tuple[str, str], list[Any]] = {}
         for partition, statement in rows:
             partitions.setdefault(partition, []).append(statement)
+        groups = list(partitions.values())
         writes = []
-        for statements in partitions.values():
-            if len(statements) == 1:
-                writes.append(self._db.execute(statements[0]))
+        for start in range(0, len(groups), BATCH_PARTITIONS):
+            chunk = groups[start : start + BATCH_PARTITIONS]
+            if len(chunk) == 1 and len(chunk[0]) == 1:
+                writes.append(self._db.execute(chunk[0][0]))
                 continue
             batch = BatchStatement(BatchType.UNLOGGED)
-            for statement in statements:
-                batch.add(statement)
+            for statements in chunk:
+                for statement in statements:
+                    batch.add(statement)
             writes.append(self._db.execute(batch))
         await asyncio.gather(*writes)

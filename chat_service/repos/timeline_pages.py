@@ -9,7 +9,7 @@ or the cache's pages.
 
 The hot paths keep what makes them fast: an unchanged first page is the cache's shared
 `SharedMessages` list, a cursor below a full cached timeline skips Redis, an absent
-timeline is filled once, and the remembered total spares the counters.
+timeline is filled once, and the remembered total spares the tallies.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from chat_service.domain.timelines import (
     Timeline,
     TimelinePage,
 )
+from chat_service.repos.bucket_tallies import BucketTally
 from chat_service.repos.cache.timelines import (
     CachedPage,
     TimelineCache,
@@ -92,21 +93,21 @@ class TimelinePages:
                 if cached is None:
                     await cache.ensure_filled(key, _loader(store, owner))
                     cached = await cache.newest(key, offset, size)
-        counts: list[tuple[int, int]] | None = None
+        tallies: list[BucketTally] | None = None
         messages: list[Message]
         if cached is not None and (cached.more or cached.cached_count < cache.max_len):
             messages, more = cached.messages, cached.more
-        elif before is not None:  # the page and the counters (for the total) at once
-            (messages, more), counts = await asyncio.gather(
-                store.newest(owner, size, before=before), store.bucket_counts(owner)
+        elif before is not None:  # the page and the tallies (for the total) at once
+            (messages, more), tallies = await asyncio.gather(
+                store.newest(owner, size, before=before), store.tallies(owner)
             )
         else:
-            counts = await store.bucket_counts(owner)
-            messages, more = await _by_offset(store, owner, offset, size, counts)
+            tallies = await store.tallies(owner)
+            messages, more = await _by_offset(store, owner, offset, size, tallies)
         if cached is not None and cached.total is not None:
             total = cached.total
         else:
-            total = await self._total(store, key, owner, cached, counts)
+            total = await self._total(store, key, owner, cached, tallies)
         return NumberedPage(
             messages=await with_quotes(store, owner, messages),
             page=number,
@@ -208,13 +209,13 @@ class TimelinePages:
         key: str,
         owner: object,
         cached: CachedPage | None,
-        counts: list[tuple[int, int]] | None,
+        tallies: list[BucketTally] | None,
     ) -> int:
-        """The sum of Cassandra's counters, which the cache remembers for a few seconds (and
+        """The sum of the buckets' tallies, which the cache remembers for a few seconds (and
         advances by each message appended since), so busy readers do not count every time."""
-        if counts is None:
-            counts = await store.bucket_counts(owner)
-        total = sum(count for _, count in counts)
+        if tallies is None:
+            tallies = await store.tallies(owner)
+        total = sum(tally.messages for tally in tallies)
         if cached is not None:
             await self._cache.remember_total(key, total, cached)
         return total
@@ -228,18 +229,19 @@ async def _quoting(
 
 
 async def _by_offset(
-    store: TimelineStore, owner: object, offset: int, size: int, counts: list[tuple[int, int]]
+    store: TimelineStore, owner: object, offset: int, size: int, tallies: list[BucketTally]
 ) -> tuple[list[Message], bool]:
-    """Skip whole buckets by their counts, then the rest of the offset inside one."""
-    for bucket, count in counts:
-        if offset < count:
+    """Skip whole buckets by their tallies, then find the page's start inside one by its
+    position from the bucket's oldest message: a bounded read whatever the offset."""
+    for tally in tallies:
+        if offset < tally.messages:
             if offset == 0:
-                return await store.newest(owner, size, top_bucket=bucket)
-            last_skipped = await store.nth_id(owner, bucket, offset)
+                return await store.newest(owner, size, top_bucket=tally.bucket)
+            last_skipped = await store.id_at(owner, tally, tally.messages - offset)
             if last_skipped is None:
                 break
             return await store.newest(owner, size, before=last_skipped)
-        offset -= count
+        offset -= tally.messages
     return [], False
 
 

@@ -1,8 +1,8 @@
 """A message history in Cassandra: a table partitioned by (owner, day bucket), newest first,
-with an index of non-empty buckets and a counter of messages per bucket.
+with an index of non-empty buckets whose rows keep each bucket's tally (`bucket_tallies`).
 
 Two histories share this shape: per conversation and per user (direct messages). Reads walk
-only the buckets the index lists, reading as many at once as the counters say are needed.
+only the buckets the index lists, reading as many at once as the tallies say are needed.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from chat_service.infra.cassandra import (
     SerialRead,
     unset_nulls,
 )
+from chat_service.repos.bucket_tallies import BucketTallies, BucketTally
 
 MESSAGE_COLUMNS = (
     "message_id, conversation_id, kind, sender, recipient, content, attachment_type, "
@@ -40,27 +41,26 @@ class TimelineTables:
     messages: str
     owner: str
     index: str
-    counts: str
 
 
 CONVERSATION_TABLES = TimelineTables(
-    "messages_by_conversation",
-    "conversation_id",
-    "conversation_bucket_index",
-    "conversation_bucket_counts",
+    "messages_by_conversation", "conversation_id", "conversation_bucket_index"
 )
-USER_TABLES = TimelineTables(
-    "messages_by_user", "username", "user_bucket_index", "user_bucket_counts"
-)
+USER_TABLES = TimelineTables("messages_by_user", "username", "user_bucket_index")
 
 
 class TimelineStore:
     def __init__(
-        self, db: CassandraSession, statements: dict[str, Any], keyed_by_user: bool
+        self,
+        db: CassandraSession,
+        statements: dict[str, Any],
+        keyed_by_user: bool,
+        tallies: BucketTallies,
     ) -> None:
         self._db = db
         self._s = statements
         self._keyed_by_user = keyed_by_user
+        self._tallies = tallies
 
     @classmethod
     async def create(cls, db: CassandraSession, t: TimelineTables) -> TimelineStore:
@@ -73,13 +73,10 @@ class TimelineStore:
         cql = {
             "insert": f"INSERT INTO {t.messages} (bucket, {columns}) VALUES (?, {marks})",
             "index": f"INSERT INTO {t.index} ({owner}, bucket) VALUES (?, ?)",
-            "count": f"UPDATE {t.counts} SET messages = messages + 1 "
-            f"WHERE {owner} = ? AND bucket = ?",
-            "buckets": f"SELECT bucket FROM {t.index} WHERE {owner} = ? AND bucket <= ? LIMIT ?",
-            "counts": f"SELECT bucket, messages FROM {t.counts} WHERE {owner} = ?",
+            "buckets": f"SELECT bucket, messages FROM {t.index} "
+            f"WHERE {owner} = ? AND bucket <= ? LIMIT ?",
             "newest": f"{select} LIMIT ?",
             "newest_before": f"{select} AND message_id < ? LIMIT ?",
-            "ids": f"SELECT message_id FROM {t.messages} WHERE {owner} = ? AND bucket = ? LIMIT ?",
             "get": f"{select} AND message_id = ?",
             "get_many": f"{select} AND message_id IN ?",
             "buckets_up": f"SELECT bucket FROM {t.index} WHERE {owner} = ? AND bucket >= ? "
@@ -98,7 +95,8 @@ class TimelineStore:
             f"WHERE {owner} = ? AND bucket = ? AND message_id = ?",
         }
         statements = {name: await db.prepare(text) for name, text in cql.items()}
-        return cls(db, statements, keyed_by_user=keyed_by_user)
+        tallies = await BucketTallies.create(db, t.messages, owner, t.index)
+        return cls(db, statements, keyed_by_user=keyed_by_user, tallies=tallies)
 
     # Writes: bound statements for the caller's batches.
 
@@ -111,8 +109,9 @@ class TimelineStore:
     def index(self, owner: object, bucket: int) -> Any:
         return self._s["index"].bind((owner, bucket))
 
-    def count(self, owner: object, bucket: int) -> Any:
-        return self._s["count"].bind((owner, bucket))
+    def forget_tally(self, owner: object, bucket: int) -> Any:
+        """For the batch of a message stored late (`bucket_tallies.is_late`)."""
+        return self._tallies.forget(owner, bucket)
 
     async def edit(
         self,
@@ -179,10 +178,13 @@ class TimelineStore:
         )
         return [self._message(owner, row) for rows in pages for row in rows]
 
-    async def bucket_counts(self, owner: object) -> list[tuple[int, int]]:
-        """(bucket, messages) newest first."""
-        rows = await self._db.execute(self._s["counts"], (owner,))
-        return [(row.bucket, row.messages) for row in rows]
+    async def tallies(self, owner: object) -> list[BucketTally]:
+        """Each non-empty bucket's messages, newest first, exact as of the read."""
+        return await self._tallies.read(owner)
+
+    async def id_at(self, owner: object, tally: BucketTally, position: int) -> uuid.UUID | None:
+        """The id at `position` (0: the oldest) of the bucket of `tally`, in a bounded read."""
+        return await self._tallies.id_at(owner, tally, position)
 
     async def newest(
         self,
@@ -195,8 +197,8 @@ class TimelineStore:
         and whether more exist.
 
         A page usually lies within the bucket it starts in (the cursor's own, or the one
-        named), so that bucket is read first, alone; the index and the counters are read
-        only when the page needs older buckets."""
+        named), so that bucket is read first, alone; the index (whose rows carry the
+        tallies) is read only when the page needs older buckets."""
         wanted = limit + 1
         found: list[Message] = []
         start = day_bucket(before) if before is not None else top_bucket
@@ -205,10 +207,7 @@ class TimelineStore:
             if len(found) >= wanted:
                 return found[:limit], True
         top = _NO_BUCKET if start is None else start - 1
-        (buckets, more_buckets), counts = await asyncio.gather(
-            self._buckets(owner, top), self.bucket_counts(owner)
-        )
-        hints = dict(counts)
+        buckets, hints, more_buckets = await self._buckets(owner, top)
         while buckets and len(found) < wanted:
             wave = _take_wave(buckets, hints, wanted - len(found))
             pages = await asyncio.gather(
@@ -217,7 +216,7 @@ class TimelineStore:
             for page in pages:
                 found.extend(page)
             if not buckets and more_buckets and len(found) < wanted:
-                buckets, more_buckets = await self._buckets(owner, wave[-1] - 1)
+                buckets, hints, more_buckets = await self._buckets(owner, wave[-1] - 1)
         return found[:limit], len(found) > limit
 
     async def oldest_after(
@@ -250,7 +249,7 @@ class TimelineStore:
         """Messages newer than `after` that `reader` did not send, counting at most `cap`,
         and how many of those mention `reader`."""
         floor = day_bucket(after) if after is not None else 0
-        buckets, _ = await self._buckets(owner, _NO_BUCKET)
+        buckets, _, _ = await self._buckets(owner, _NO_BUCKET)
         unread = mentions = 0
         for bucket in (b for b in buckets if b >= floor):
             bound = after if after is not None and bucket == floor else _MIN_ID
@@ -264,15 +263,14 @@ class TimelineStore:
                 return Unread(cap, min(mentions, cap))
         return Unread(unread, mentions)
 
-    async def nth_id(self, owner: object, bucket: int, n: int) -> uuid.UUID | None:
-        """The id of the n-th newest message (1-based) of one bucket."""
-        rows = await self._db.execute(self._s["ids"], (owner, bucket, n))
-        return rows[n - 1].message_id if len(rows) >= n else None
-
-    async def _buckets(self, owner: object, top: int) -> tuple[list[int], bool]:
-        """Non-empty buckets at or below `top`, newest first, and whether the index has more."""
-        rows = await self._db.execute(self._s["buckets"], (owner, top, _INDEX_PAGE))
-        return [row.bucket for row in rows], len(rows) == _INDEX_PAGE
+    async def _buckets(self, owner: object, top: int) -> tuple[list[int], dict[int, int], bool]:
+        """Non-empty buckets at or below `top`, newest first, the messages their kept tallies
+        count (at least that many), and whether the index has more."""
+        rows = await self._db.execute(
+            self._s["buckets"], (owner, top, _INDEX_PAGE), plain_rows=True
+        )
+        hints = {bucket: messages for bucket, messages in rows if messages}
+        return [row[0] for row in rows], hints, len(rows) == _INDEX_PAGE
 
     async def _read(
         self, owner: object, bucket: int, before: uuid.UUID | None, limit: int
@@ -292,7 +290,7 @@ class TimelineStore:
 
 
 def _take_wave(buckets: list[int], hints: dict[int, int], needed: int) -> list[int]:
-    """Pop from `buckets` (newest first) as many as the counters say hold `needed` messages."""
+    """Pop from `buckets` (newest first) as many as the tallies say hold `needed` messages."""
     wave: list[int] = []
     covered = 0
     while buckets and (not wave or covered < needed):

@@ -65,8 +65,8 @@ async def test_cursor_pages_cover_the_history_exactly(history, size: int) -> Non
 
 async def test_a_page_from_a_named_bucket_reads_down_from_it(history) -> None:
     repo, conversation, newest_first = history
-    counts = await repo.conversations.bucket_counts(conversation)
-    newest_bucket, newest_count = counts[0]
+    newest = (await repo.conversations.tallies(conversation))[0]
+    newest_bucket, newest_count = newest.bucket, newest.messages
 
     page, more = await repo.conversations.newest(conversation, 5, top_bucket=newest_bucket - 1)
 

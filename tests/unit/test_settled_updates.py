@@ -6,6 +6,7 @@ end shows) and changing a member's role (the row shows the role)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import namedtuple
 from typing import Any
@@ -16,6 +17,7 @@ from chat_service.domain.clock import ns_to_datetime
 from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.models import QueuedMail, Role
 from chat_service.infra.cassandra import ConditionalWriteUnknown, SerialRead
+from chat_service.repos.bucket_tallies import BucketTallies
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.email_tokens import EmailTokenRepository
 from chat_service.repos.mail_outbox import MailOutboxRepository
@@ -74,7 +76,8 @@ async def test_an_edit_settles_an_unknown_outcome(
     edits: list[Any], settles: list[Any], applied: bool
 ) -> None:
     session = ScriptedSession(edits, settles)
-    store = TimelineStore(session, {"edit": "edit", "edited": "edited"}, False)
+    tallies = BucketTallies(session, {}, time.time_ns)  # type: ignore[arg-type]
+    store = TimelineStore(session, {"edit": "edit", "edited": "edited"}, False, tallies)  # type: ignore[arg-type]
     assert await store.edit("room", uuid.uuid1(), "new", EDITED_NS) is applied
     assert session.inserts == [] and session.settles == []
 

@@ -136,21 +136,21 @@ async def test_numbered_pages_cover_the_history_with_its_total(max_len: int) -> 
     assert by_cursor.page is None and by_cursor.total == 45
     assert _ids_of(by_cursor.messages) == _ids_of(messages[12:20][::-1])
     assert by_cursor.next_cursor == messages[12].id
-    assert (users.reads["nth_id"] > 0) == (max_len == 5)  # deep pages: by the counters
+    assert (users.reads["id_at"] > 0) == (max_len == 5)  # deep pages: by the tallies
 
 
-async def test_a_remembered_total_spares_the_counters() -> None:
+async def test_a_remembered_total_spares_the_tallies() -> None:
     messages = _history(10)
     pages, cache, _, users = _setup(messages)
     timeline = DirectMessagesTimeline("ann")
     first = await pages.numbered_page(timeline, 1, 5)
-    counted = users.reads["bucket_counts"]
+    counted = users.reads["tallies"]
     again = await pages.numbered_page(timeline, 1, 5)
     assert (
         first.total == again.total == 10
         and cache.totals[DirectMessagesTimeline.name_of("ann")] == 10
     )
-    assert counted == 1 and users.reads["bucket_counts"] == 1
+    assert counted == 1 and users.reads["tallies"] == 1
 
 
 async def test_unread_counts_cost_nothing_when_the_marker_is_at_the_last_message() -> None:

@@ -1,6 +1,6 @@
 """Fakes of what the read API reads: the Redis cache of recent history (a complete copy of
 the newest `max_len` messages, or absent) and the Cassandra history (day buckets with
-their counters). Both count what they were asked."""
+their tallies). Both count what they were asked."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Collection
 
 from chat_service.domain.ids import day_bucket, sort_key
 from chat_service.domain.models import Message, Quote, SharedMessages, Unread
+from chat_service.repos.bucket_tallies import BucketTally
 from chat_service.repos.cache.timelines import CachedPage
 
 
@@ -98,15 +99,20 @@ class FakeHistoryStore:
         ]
         return newer[:limit], len(newer) > limit
 
-    async def bucket_counts(self, owner: object) -> list[tuple[int, int]]:
-        self.reads["bucket_counts"] += 1
-        counts = Counter(day_bucket(m.id) for m in self.owners.get(owner, []))
-        return sorted(counts.items(), reverse=True)
+    async def tallies(self, owner: object) -> list[BucketTally]:
+        """Every bucket as an untallied one: its whole content is the tail."""
+        self.reads["tallies"] += 1
+        buckets: dict[int, list[uuid.UUID]] = {}
+        for m in reversed(self.owners.get(owner, [])):
+            buckets.setdefault(day_bucket(m.id), []).append(m.id)
+        return [
+            BucketTally(bucket, len(ids), 0, None, tuple(ids))
+            for bucket, ids in sorted(buckets.items(), reverse=True)
+        ]
 
-    async def nth_id(self, owner: object, bucket: int, n: int) -> uuid.UUID | None:
-        self.reads["nth_id"] += 1
-        in_bucket = [m for m in self.owners.get(owner, []) if day_bucket(m.id) == bucket]
-        return in_bucket[n - 1].id if len(in_bucket) >= n else None
+    async def id_at(self, owner: object, tally: BucketTally, position: int) -> uuid.UUID | None:
+        self.reads["id_at"] += 1
+        return tally.tail[position] if position < len(tally.tail) else None
 
     async def count_unread(
         self, owner: object, after: uuid.UUID | None, reader: str, cap: int

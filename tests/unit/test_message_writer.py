@@ -18,6 +18,7 @@ from tests.unit.fakes.messages import (
     FakeActivityStore,
     FakeEvents,
     FakeMessageStore,
+    FakeSentEffects,
     FakeTimelines,
 )
 
@@ -40,7 +41,13 @@ class Writes:
                 on_pause(len(self.pauses))
 
         return MessageWriter(
-            self.messages, self.activity, self.timelines, self.events, TimeUuidFactory(), sleep
+            self.messages,
+            self.activity,
+            self.timelines,
+            self.events,
+            TimeUuidFactory(),
+            sleep,
+            sent=FakeSentEffects(self.timelines, self.events),
         )
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import orjson
 import structlog
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from chat_service.domain.events import CACHE_EVENTS, Event, EventType
@@ -78,19 +79,29 @@ class EventBus:
 
     async def publish(self, event: Event) -> None:
         """Best effort: what a client misses live it gets from `/sync`."""
+        try:
+            async with self._publisher.pipeline(transaction=False) as pipe:
+                self.queue_publish(pipe, event)
+                await pipe.execute()
+        except RedisError as exc:
+            self.publish_failed(exc, event)
+
+    def queue_publish(self, pipe: Pipeline, event: Event) -> int:
+        """Queue the event's copies on `pipe`, one per shard of its recipients and the cache
+        channel's (`repos/cache/sends.py`: a send's one round trip); how many commands."""
         body = encode_event(replace(event, recipients=()))
         by_channel: defaultdict[str, list[str]] = defaultdict(list)
         for name in event.recipients:
             by_channel[self.channel_of(name)].append(name)
-        try:
-            async with self._publisher.pipeline(transaction=False) as pipe:
-                for channel, names in by_channel.items():
-                    pipe.spublish(channel, orjson.dumps(names) + b"\n" + body)
-                if event.type in CACHE_EVENTS:
-                    pipe.publish(CACHE_CHANNEL, _cache_copy(event, body))
-                await pipe.execute()
-        except RedisError as exc:
-            log.warning("events.publish_failed", error=str(exc), type=event.type.value)
+        for channel, names in by_channel.items():
+            pipe.spublish(channel, orjson.dumps(names) + b"\n" + body)
+        if event.type in CACHE_EVENTS:
+            pipe.publish(CACHE_CHANNEL, _cache_copy(event, body))
+            return len(by_channel) + 1
+        return len(by_channel)
+
+    def publish_failed(self, error: BaseException, event: Event) -> None:
+        log.warning("events.publish_failed", error=str(error), type=event.type.value)
 
     async def watch(self, username: str) -> None:
         """Hear `username`'s shard from now on (until as many `unwatch`); returns once the

@@ -35,7 +35,7 @@ from redis.exceptions import RedisError
 from chat_service.domain.events import CACHE_EVENTS, Event, EventType
 from chat_service.domain.models import Message, Quote, ReactionCount
 from chat_service.infra import metrics
-from chat_service.repos.cache.timelines import decode, encode
+from chat_service.repos.cache.timelines import decode, encode, from_fields
 
 log = structlog.get_logger(__name__)
 
@@ -208,7 +208,8 @@ def encode_event(event: Event) -> bytes:
             "t": event.type.value,
             "r": event.recipients,
             "c": str(event.conversation_id),
-            "m": encode(event.message).decode() if event.message else None,
+            # The cache's encoding, nested as it is (not as a string: parsed once).
+            "m": orjson.Fragment(encode(event.message)) if event.message else None,
             "u": event.username,
             "i": str(event.message_id) if event.message_id else None,
             # Reactions and pins (absent from events that have none).
@@ -236,8 +237,9 @@ def _encode_quote(quote: Quote | None) -> list[object] | None:
     return [str(quote.id), quote.sender, quote.content, quote.deleted] if quote else None
 
 
-def _decode_message(raw: str, quote: list[Any] | None) -> Message:
-    message = decode(raw.encode())
+def _decode_message(raw: dict[str, Any] | str, quote: list[Any] | None) -> Message:
+    # A string: an event of a process from before the nesting (a rolling deploy).
+    message = decode(raw.encode()) if isinstance(raw, str) else from_fields(raw)
     if not quote:
         return message
     quote_id, sender, content, deleted = quote

@@ -291,7 +291,11 @@ def encode(message: Message) -> bytes:
 
 
 def decode(raw: bytes) -> Message:
-    data = orjson.loads(raw)
+    return from_fields(orjson.loads(raw))
+
+
+def from_fields(data: dict[str, Any]) -> Message:
+    """The message `encode` wrote, once parsed (an event carries it as a nested object)."""
     attachment = data["a"]
     return Message(
         id=uuid.UUID(data["i"]),

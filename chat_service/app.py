@@ -39,6 +39,7 @@ from chat_service.mail.templates import MailTemplates
 from chat_service.repos.cache.events import EventBus
 from chat_service.repos.cache.presence import OnlineUsers
 from chat_service.repos.cache.rate_limits import RateLimiter
+from chat_service.repos.cache.sends import SendFollowUp
 from chat_service.repos.cache.timelines import (
     TimelineCache,
 )
@@ -191,13 +192,15 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             )
             timelines = TimelinePages(cache, messages.conversations, messages.users)
             access = ConversationAccess(conversations, timelines, members)
-            typing = TypingService(TypingRegistry(redis), rosters, conversations, access, bus)
+            typists = TypingRegistry(redis)
+            typing = TypingService(typists, rosters, conversations, access, bus)
             writer = MessageWriter(
                 messages,
                 conversations,
                 cache,
                 events,
                 ids,
+                sent=SendFollowUp(redis, cache, bus, typists),
                 search=SearchIndexing(search_index, now_ns),
                 typing=typing,
             )

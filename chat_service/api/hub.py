@@ -149,7 +149,7 @@ class Hub:
         else:
             head, tail = (
                 f'{{"type":"{event.type.value}","stream_id":"',
-                f'","data":{_data(event)}}}',
+                f'","data":{self._rendered(change, event)}}}',
             )
             settled = ticks_of_ns(self._clock_ns() - self._settle_ns)
             payloads = [head + c.stream_id(change, settled) + tail for c in local]
@@ -158,6 +158,14 @@ class Hub:
                 metrics.WS_DELIVERED.inc()
             else:
                 metrics.WS_DROPPED.inc()
+
+    def _rendered(self, change: uuid.UUID, event: Event) -> str:
+        """The event's data, rendered once for all its copies (one per shard) heard here."""
+        last_change, data = self._last_rendered
+        if last_change != change:
+            data = _data(event)
+            self._last_rendered = (change, data)
+        return data
 
     def broadcast(self, event_type: str, data: dict[str, object]) -> None:
         payload = orjson.dumps({"type": event_type, "data": data}).decode()

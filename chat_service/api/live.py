@@ -72,8 +72,11 @@ async def websocket(request: web.Request) -> web.StreamResponse:
     finally:
         hub.disconnect(connection)
         hub.unwatch(claims.username)
+        # A task, awaited shielded: a handler cancelled because its client went away still
+        # marks the user offline (and saves their last-seen time) to the end.
+        offline = asyncio.ensure_future(services.presence.disconnected(claims.username))
         await connection.close(WSCloseCode.OK, "bye")
-        await services.presence.disconnected(claims.username)
+        await asyncio.shield(offline)
     return ws
 
 

@@ -4,8 +4,9 @@
 2. Every Cassandra copy, with the conversation rows a direct message (re)creates, the
    sender's activity and read marker and its change-log row (`/sync`), all or nothing;
    the counters after it.
-3. Every other member's activity (groups), then the Redis cache, then the live event.
-4. The sender stops counting as typing there (a message ends a typing indicator).
+3. Every other member's activity (groups) and the search index.
+4. In one Redis round trip (`SentMessageEffects`): the cached copies, the live event, and
+   the end of the sender's typing there (a message ends a typing indicator).
 Cassandra accepts a message before anything derived from it is written. This module says
 what each step writes; the repositories decide how it is written.
 """
@@ -71,9 +72,8 @@ class ActivityStore(Protocol):
 
 
 class TimelineWriter(Protocol):
-    """The recent-history cache (`repos.cache.timelines.TimelineCache`)."""
-
-    async def append(self, timelines: Sequence[str], message: Message) -> None: ...
+    """The recent-history cache (`repos.cache.timelines.TimelineCache`); a new message's
+    copies are appended with its other effects (`SentMessageEffects`)."""
 
     async def replace(self, timelines: Sequence[str], message: Message) -> None: ...
 
@@ -92,11 +92,28 @@ class SearchIndexer(Protocol):
     async def removed(self, message: Message) -> None: ...
 
 
+class SentMessageEffects(Protocol):
+    """What a stored message derives, all at once (`repos.cache.sends.SendFollowUp`): its
+    cached copies in `timelines`, the live `event` (logged already: its change-log row went
+    into the message's batch), and, at `typing_stop_ms` when given, the end of its sender's
+    typing. Who is still typing in the conversation when the sender was, else None."""
+
+    async def sent(
+        self, timelines: Sequence[str], event: Event, typing_stop_ms: int | None
+    ) -> list[str] | None: ...
+
+
 class TypingStops(Protocol):
     """Typing indicators (`services.typing.TypingService`)."""
 
-    async def stopped(
-        self, conversation_id: uuid.UUID, sender: str, members: Sequence[str]
+    def stop_at_ms(self, members: Sequence[str]) -> int | None: ...
+
+    async def stopped_typing(
+        self,
+        conversation_id: uuid.UUID,
+        sender: str,
+        members: Sequence[str],
+        typing: list[str],
     ) -> None: ...
 
 
@@ -136,6 +153,8 @@ class MessageWriter:
         events: EventPublisher,
         ids: TimeUuidFactory,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        *,
+        sent: SentMessageEffects,
         search: SearchIndexer | None = None,
         typing: TypingStops | None = None,
     ) -> None:
@@ -147,6 +166,7 @@ class MessageWriter:
         self._sleep = sleep
         self._search = search  # None: messages are not searchable (some unit tests)
         self._typing = typing
+        self._sent = sent
 
     async def post(self, target: Target, draft: Draft) -> Message:
         message_id = self._ids.new()
@@ -200,10 +220,13 @@ class MessageWriter:
             await self._conversations.record_activity(target.conversation_id, others, message.id)
         if self._search is not None:  # findable before anyone is told of it
             await self._search.indexed(message)
-        await self._cache.append(_timelines(message), message)
-        await self._events.publish(created)
-        if self._typing is not None and draft.kind is MessageKind.MESSAGE:
-            await self._typing.stopped(target.conversation_id, draft.sender, target.members)
+        typing = self._typing if draft.kind is MessageKind.MESSAGE else None
+        stop_ms = typing.stop_at_ms(target.members) if typing is not None else None
+        still_typing = await self._sent.sent(_timelines(message), created, stop_ms)
+        if typing is not None and still_typing is not None:
+            await typing.stopped_typing(
+                target.conversation_id, sender, target.members, still_typing
+            )
         return message
 
     async def stored_retry(

@@ -3,7 +3,8 @@
 A signal costs one Redis script and, at most once per quiet period per user, one event; no
 Cassandra statement once this process has the conversation's member list in memory
 (`roster_cache.py`). A user stops counting `EXPIRES_MS` after their last signal, or when
-they send a message there (`stopped`, called by the message writer). Groups of more than
+they send a message there (ended with the message's other Redis writes, then
+`stopped_typing`). Groups of more than
 `GROUP_MAX` members get no typing events at all (Zulip's rule: the fan-out would cost more
 than it is worth).
 """
@@ -38,10 +39,6 @@ class TypingStore(Protocol):
         now_ms: int,
         expires_ms: int,
         quiet_ms: int,
-    ) -> list[str] | None: ...
-
-    async def stop(
-        self, conversation_id: uuid.UUID, username: str, now_ms: int
     ) -> list[str] | None: ...
 
 
@@ -85,15 +82,20 @@ class TypingService:
         if typing is not None:
             await self._fan_out(conversation_id, caller, roster.members, typing)
 
-    async def stopped(
-        self, conversation_id: uuid.UUID, sender: str, members: Sequence[str]
+    def stop_at_ms(self, members: Sequence[str]) -> int | None:
+        """When a sender's message ends their typing (now), or None in a conversation too
+        large for typing: the message writer ends it in the message's own Redis round trip."""
+        return None if len(members) > GROUP_MAX else self._clock_ms()
+
+    async def stopped_typing(
+        self,
+        conversation_id: uuid.UUID,
+        sender: str,
+        members: Sequence[str],
+        typing: list[str],
     ) -> None:
-        """`sender` sent a message: they no longer count as typing there."""
-        if len(members) > GROUP_MAX:
-            return
-        typing = await self._store.stop(conversation_id, sender, self._clock_ms())
-        if typing is not None:
-            await self._fan_out(conversation_id, sender, members, typing)
+        """`sender` was typing and sent a message: the others hear who is still typing."""
+        await self._fan_out(conversation_id, sender, members, typing)
 
     async def _fan_out(
         self,

@@ -15,6 +15,7 @@ from chat_service.infra.settings import Settings
 from chat_service.repos.cache.presence import Offline, OnlineUsers
 from tests.conftest import unique_name
 from tests.integration.api import API, error_of, new_user
+from tests.integration.test_send_follow_up import CountingConnection
 
 NOW_MS = 1_800_000_000_000
 
@@ -139,3 +140,31 @@ async def test_a_remembered_time_never_replaces_a_newer_one(online: OnlineUsers)
     await online.online([name], "one", NOW_MS, 60_000)
     await online.remember_last_seen({name: NOW_MS - 1, never: None})
     assert await online.read([name, never], NOW_MS + 60_000) == [(False, NOW_MS), (False, 0)]
+
+
+async def test_sockets_closing_together_go_offline_in_one_round_trip(
+    migrated: Settings,
+) -> None:
+    counted = Redis.from_url(migrated.redis_url, connection_class=CountingConnection)
+    online = OnlineUsers(counted)
+    names = [unique_name() for _ in range(50)]
+    try:
+        await online.online(names, "one", NOW_MS, 60_000)
+        await online.online(names[:1], "two", NOW_MS, 60_000)
+        before = CountingConnection.sent
+        outcomes = await asyncio.gather(
+            *(online.offline(name, "one", NOW_MS + 1, 900) for name in names)
+        )
+        assert CountingConnection.sent - before == 1
+        assert outcomes == [Offline.STILL_ONLINE] + [Offline.OFFLINE_SAVE] * 49
+        assert await online.read(names[:2], NOW_MS + 2) == [(True, NOW_MS), (False, NOW_MS + 1)]
+    finally:
+        await counted.aclose()
+
+
+async def test_a_script_redis_lost_is_loaded_again(redis: Redis) -> None:
+    online = OnlineUsers(redis)
+    online._online.sha = online._offline.sha = "0" * 40  # as after a restart of Redis
+    name = unique_name()
+    await online.online([name], "one", NOW_MS, 60_000)
+    assert await online.offline(name, "one", NOW_MS + 1, 900) is Offline.OFFLINE_SAVE

@@ -9,8 +9,9 @@ import orjson
 
 from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
-from chat_service.domain.models import ReactionCount
+from chat_service.domain.models import Message, ReactionCount
 from chat_service.repos.cache.events import decode_event, decode_known, encode_event
+from chat_service.repos.cache.timelines import encode
 
 ROOM = uuid.uuid4()
 
@@ -33,3 +34,15 @@ def test_an_event_of_an_unknown_type_or_shape_is_skipped() -> None:
     assert decode_known(orjson.dumps(newer)) is None
     assert decode_known(b"not json") is None
     assert decode_known(b'{"t": "message.created"}') is None
+
+
+def test_a_message_travels_nested_and_an_older_process_string_is_still_read() -> None:
+    ids = TimeUuidFactory()
+    message = Message(ids.new(), ROOM, "ann", None, 'hi "there"', mentions=("bob",))
+    event = Event(EventType.MESSAGE_CREATED, ("bob",), ROOM, message=message, change_id=ids.new())
+    raw = encode_event(event)
+    nested = orjson.loads(raw)
+    assert nested["m"] == orjson.loads(encode(message))  # an object, parsed with the event
+    assert decode_event(raw) == event
+    nested["m"] = encode(message).decode()  # what a process before the nesting sends
+    assert decode_event(orjson.dumps(nested)) == event

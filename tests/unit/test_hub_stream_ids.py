@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import replace
 
 import orjson
+import pytest
 
+from chat_service.api import hub as hub_module
 from chat_service.api.hub import Hub
 from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory
@@ -66,3 +69,28 @@ async def test_an_event_without_a_change_id_has_no_stream_id() -> None:
     hub.deliver(_read("ann", None))
     await asyncio.sleep(0)
     assert "stream_id" not in ann.sent[0] and ann.sent[0]["type"] == "conversation.read"
+
+
+async def test_the_copies_of_an_event_heard_on_several_shards_are_rendered_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rendered: list[Event] = []
+
+    def counted(event: Event) -> str:
+        rendered.append(event)
+        return original(event)
+
+    original = hub_module._data
+    monkeypatch.setattr(hub_module, "_data", counted)
+    hub = Hub(16, NoSubscriptions(), SETTLE, clock_ns=lambda: NOW)
+    ann, bob = FakeSocket(), FakeSocket()
+    hub.connect(ann, "ann")  # type: ignore[arg-type]
+    hub.connect(bob, "bob")  # type: ignore[arg-type]
+    change = TimeUuidFactory().new(NOW - 1000)
+    event = Event(EventType.READ, ("ann", "bob"), ROOM, username="ann", change_id=change)
+    hub.deliver(replace(event, recipients=("ann",)))  # ann's shard's copy
+    hub.deliver(replace(event, recipients=("bob",)))  # bob's shard's
+    hub.deliver(_read("ann", TimeUuidFactory().new(NOW - 500)))  # another event
+    await asyncio.sleep(0)
+    assert len(rendered) == 2
+    assert ann.sent[0]["data"] == bob.sent[0]["data"]

@@ -15,6 +15,7 @@ from chat_service.domain.ids import TimeUuidFactory, direct_conversation_id
 from chat_service.domain.models import ConversationType, Message
 from chat_service.services.messaging import Draft, MessageWriter, Target
 from tests.unit.fakes.bus import FakeEventBus
+from tests.unit.fakes.sends import FakeSentEffects
 from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages
 from tests.unit.fakes.timelines import FakeTimelineCache
 
@@ -39,7 +40,13 @@ class Writes:
                 on_pause(len(self.pauses))
 
         return MessageWriter(
-            self.messages, self.activity, self.timelines, self.events, TimeUuidFactory(), sleep
+            self.messages,
+            self.activity,
+            self.timelines,
+            self.events,
+            TimeUuidFactory(),
+            sleep,
+            sent=FakeSentEffects(self.timelines, self.events),
         )
 
 

@@ -20,6 +20,7 @@ from chat_service.services.roster_cache import RosterCache
 from chat_service.services.typing import GROUP_MAX, TypingService
 from tests.unit.fakes.bus import FakeEventBus
 from tests.unit.fakes.live import FakeTypingStore
+from tests.unit.fakes.sends import FakeSentEffects
 from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages
 from tests.unit.fakes.timelines import FakeTimelineCache, FakeTimelines
 
@@ -124,14 +125,23 @@ async def test_a_user_stops_counting_five_seconds_after_their_last_signal() -> N
     ]
 
 
+async def sent_by(typing: Typing, room: uuid.UUID, sender: str, members: Sequence[str]) -> None:
+    """What the message writer does for a sent message: the stop, then its fan-out."""
+    at = typing.service.stop_at_ms(members)
+    assert at is not None
+    still = await typing.store.stop(room, sender, at)
+    if still is not None:
+        await typing.service.stopped_typing(room, sender, members, still)
+
+
 async def test_sending_ends_typing_and_tells_the_others() -> None:
     typing = Typing()
     room = await typing.group("ann", "bob", "cat")
     await typing.service.signal("ann", room)
     await typing.service.signal("bob", room)
-    await typing.service.stopped(room, "ann", ["ann", "bob", "cat"])
+    await sent_by(typing, room, "ann", ["ann", "bob", "cat"])
     assert typing.typing_events()[-1] == (("bob", "cat"), ("bob",))
-    await typing.service.stopped(room, "ann", ["ann", "bob", "cat"])  # not typing: nothing
+    await sent_by(typing, room, "ann", ["ann", "bob", "cat"])  # not typing: nothing
     assert len(typing.typing_events()) == 3
     await typing.service.signal("ann", room)  # the quiet period ended with the message
     assert typing.typing_events()[-1] == (("bob", "cat"), ("ann", "bob"))
@@ -151,7 +161,7 @@ async def test_large_groups_get_no_typing_events() -> None:
     names = [f"user{i:03d}" for i in range(GROUP_MAX + 1)]
     room = await typing.group(*names)
     await typing.service.signal("user000", room)
-    await typing.service.stopped(room, "user000", names)
+    assert typing.service.stop_at_ms(names) is None  # a message there asks for no stop
     with pytest.raises(NotFound):
         await typing.service.signal("eve", room)
     assert typing.typing_events() == [] and typing.store.calls == 0
@@ -179,28 +189,43 @@ def test_typing_is_never_kept_for_catching_up() -> None:
     assert EventType.TYPING in EPHEMERAL_EVENTS
 
 
-class Stops:
-    def __init__(self) -> None:
-        self.calls: list[tuple[uuid.UUID, str, tuple[str, ...]]] = []
-
-    async def stopped(
-        self, conversation_id: uuid.UUID, sender: str, members: Sequence[str]
-    ) -> None:
-        self.calls.append((conversation_id, sender, tuple(members)))
-
-
 async def test_a_sent_message_ends_the_senders_typing_a_system_event_does_not() -> None:
-    stops = Stops()
     conversations = FakeConversations()
+    typing = Typing()
+    room = await typing.group("ann", "bob", "cat")
+    await typing.service.signal("ann", room)
+    await typing.service.signal("bob", room)
+    sent = FakeSentEffects(FakeTimelineCache(), FakeEventBus(), typing.store)
     writer = MessageWriter(
         FakeMessages(FakeHistory(), conversations),
         conversations,
         FakeTimelineCache(),
         FakeEventBus(),
         TimeUuidFactory(),
-        typing=stops,
+        sent=sent,
+        typing=typing.service,
     )
-    room = Target(uuid.uuid4(), ConversationType.GROUP, ("ann", "bob"))
-    await writer.post(room, Draft("ann", "hello"))
-    await writer.post(room, Draft("bob", None, kind=MessageKind.MEMBER_JOINED))
-    assert stops.calls == [(room.conversation_id, "ann", ("ann", "bob"))]
+    members = ("ann", "bob", "cat")
+    await writer.post(Target(room, ConversationType.GROUP, members), Draft("ann", "hello"))
+    assert typing.typing_events()[-1] == (("bob", "cat"), ("bob",))
+    joined = Draft("cat", None, kind=MessageKind.MEMBER_JOINED)
+    await writer.post(Target(room, ConversationType.GROUP, members), joined)
+    assert sent.stops == [(room, "ann", typing.clock.ms)]  # the system message ended nothing
+
+
+async def test_a_message_in_a_large_group_asks_for_no_typing_stop() -> None:
+    typing = Typing()
+    names = tuple(f"user{i:03d}" for i in range(GROUP_MAX + 1))
+    conversations = FakeConversations()
+    sent = FakeSentEffects(FakeTimelineCache(), FakeEventBus(), typing.store)
+    writer = MessageWriter(
+        FakeMessages(FakeHistory(), conversations),
+        conversations,
+        FakeTimelineCache(),
+        FakeEventBus(),
+        TimeUuidFactory(),
+        sent=sent,
+        typing=typing.service,
+    )
+    await writer.post(Target(uuid.uuid4(), ConversationType.GROUP, names), Draft("user000", "hi"))
+    assert sent.stops == [] and typing.store.calls == 0

@@ -29,12 +29,13 @@ from typing import Any
 import orjson
 import structlog
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 from redis.exceptions import RedisError
 
 from chat_service.domain.events import CACHE_EVENTS, Event, EventType
 from chat_service.domain.models import Message, Quote, ReactionCount
 from chat_service.infra import metrics
-from chat_service.repos.cache.timelines import decode, encode
+from chat_service.repos.cache.timelines import decode, encode, from_fields
 
 log = structlog.get_logger(__name__)
 
@@ -78,19 +79,29 @@ class EventBus:
 
     async def publish(self, event: Event) -> None:
         """Best effort: what a client misses live it gets from `/sync`."""
+        try:
+            async with self._publisher.pipeline(transaction=False) as pipe:
+                self.queue_publish(pipe, event)
+                await pipe.execute()
+        except RedisError as exc:
+            self.publish_failed(exc, event)
+
+    def queue_publish(self, pipe: Pipeline, event: Event) -> int:
+        """Queue the event's copies on `pipe`, one per shard of its recipients and the cache
+        channel's (`repos/cache/sends.py`: a send's one round trip); how many commands."""
         body = encode_event(replace(event, recipients=()))
         by_channel: defaultdict[str, list[str]] = defaultdict(list)
         for name in event.recipients:
             by_channel[self.channel_of(name)].append(name)
-        try:
-            async with self._publisher.pipeline(transaction=False) as pipe:
-                for channel, names in by_channel.items():
-                    pipe.spublish(channel, orjson.dumps(names) + b"\n" + body)
-                if event.type in CACHE_EVENTS:
-                    pipe.publish(CACHE_CHANNEL, _cache_copy(event, body))
-                await pipe.execute()
-        except RedisError as exc:
-            log.warning("events.publish_failed", error=str(exc), type=event.type.value)
+        for channel, names in by_channel.items():
+            pipe.spublish(channel, orjson.dumps(names) + b"\n" + body)
+        if event.type in CACHE_EVENTS:
+            pipe.publish(CACHE_CHANNEL, _cache_copy(event, body))
+            return len(by_channel) + 1
+        return len(by_channel)
+
+    def publish_failed(self, error: BaseException, event: Event) -> None:
+        log.warning("events.publish_failed", error=str(error), type=event.type.value)
 
     async def watch(self, username: str) -> None:
         """Hear `username`'s shard from now on (until as many `unwatch`); returns once the
@@ -197,7 +208,8 @@ def encode_event(event: Event) -> bytes:
             "t": event.type.value,
             "r": event.recipients,
             "c": str(event.conversation_id),
-            "m": encode(event.message).decode() if event.message else None,
+            # The cache's encoding, nested as it is (not as a string: parsed once).
+            "m": orjson.Fragment(encode(event.message)) if event.message else None,
             "u": event.username,
             "i": str(event.message_id) if event.message_id else None,
             # Reactions and pins (absent from events that have none).
@@ -225,8 +237,9 @@ def _encode_quote(quote: Quote | None) -> list[object] | None:
     return [str(quote.id), quote.sender, quote.content, quote.deleted] if quote else None
 
 
-def _decode_message(raw: str, quote: list[Any] | None) -> Message:
-    message = decode(raw.encode())
+def _decode_message(raw: dict[str, Any] | str, quote: list[Any] | None) -> Message:
+    # A string: an event of a process from before the nesting (a rolling deploy).
+    message = decode(raw.encode()) if isinstance(raw, str) else from_fields(raw)
     if not quote:
         return message
     quote_id, sender, content, deleted = quote

@@ -11,14 +11,19 @@ A user's keys share one hash tag: each script's keys live in one Redis Cluster s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import NoScriptError, RedisError
 
 LAST_SEEN_TTL_S = 30 * 24 * 3600  # beyond that, Cassandra's copy answers
 NEVER_SEEN_TTL_S = 15 * 60  # "Cassandra knows no time for this name", kept this long
 _NEVER = 0
+_IN_FLIGHT: set[asyncio.Task[None]] = set()  # batches of `offline` being sent (kept referenced)
 
 # KEYS: online, last; ARGV: process, now_ms, ttl_ms, last_ttl_s
 _ONLINE = """
@@ -55,13 +60,29 @@ def _keys(username: str) -> list[str]:
     return [tag, f"{tag}:last", f"{tag}:saved"]
 
 
+@dataclass(frozen=True, slots=True)
+class _Closing:
+    """One `offline` call waiting for its batch."""
+
+    keys: list[str]
+    args: list[str | int]
+    answer: asyncio.Future[Offline]
+
+
 class OnlineUsers:
-    """Raises `RedisError` when Redis is unreachable: the service decides what that means."""
+    """Raises `RedisError` when Redis is unreachable: the service decides what that means.
+
+    Scripts go by digest (EVALSHA) in pipelines; one that Redis lost (NOSCRIPT, after a
+    restart) is run again alone, loading it. The `offline` calls of one moment share one
+    pipeline: when hundreds of sockets close together (a deploy, a network blip, the end
+    of a load test) they take one connection and one round trip, not one each (which
+    grew the pool to its limit, opening a connection per closing socket)."""
 
     def __init__(self, redis: Redis) -> None:
         self._redis = redis
         self._online = redis.register_script(_ONLINE)
         self._offline = redis.register_script(_OFFLINE)
+        self._closing: list[_Closing] = []  # the next batch of `offline` calls
 
     async def online(
         self, usernames: Sequence[str], process: str, now_ms: int, ttl_ms: int
@@ -69,17 +90,62 @@ class OnlineUsers:
         """Mark `usernames` online through `process` until `now_ms + ttl_ms` (one round trip)."""
         if not usernames:
             return
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for name in usernames:
-                keys = _keys(name)[:2]
-                await self._online(keys, [process, now_ms, ttl_ms, LAST_SEEN_TTL_S], client=pipe)
-            await pipe.execute()
+        calls = [
+            (_keys(name)[:2], [process, now_ms, ttl_ms, LAST_SEEN_TTL_S]) for name in usernames
+        ]
+        for reply in await self._run(self._online, calls):
+            if isinstance(reply, BaseException):
+                raise reply
 
     async def offline(self, username: str, process: str, now_ms: int, save_every_s: int) -> Offline:
-        found = await self._offline(
-            _keys(username), [process, now_ms, save_every_s, LAST_SEEN_TTL_S]
+        closing = _Closing(
+            _keys(username),
+            [process, now_ms, save_every_s, LAST_SEEN_TTL_S],
+            asyncio.get_running_loop().create_future(),
         )
-        return Offline(int(found))
+        self._closing.append(closing)
+        if len(self._closing) == 1:  # the first of a batch sends it, once the loop moves on
+            asyncio.get_running_loop().call_soon(self._send_closing)
+        return await closing.answer
+
+    def _send_closing(self) -> None:
+        batch, self._closing = self._closing, []
+        task = asyncio.create_task(self._closed(batch))
+        _IN_FLIGHT.add(task)
+        task.add_done_callback(_IN_FLIGHT.discard)
+
+    async def _closed(self, batch: list[_Closing]) -> None:
+        try:
+            replies = await self._run(self._offline, [(c.keys, c.args) for c in batch])
+        except RedisError as exc:
+            replies = [exc] * len(batch)
+        except BaseException:  # cancelled (a shutdown): its callers must not wait forever
+            for closing in batch:
+                closing.answer.cancel()
+            raise
+        for closing, reply in zip(batch, replies, strict=True):
+            if closing.answer.done():  # its caller gave up
+                continue
+            if isinstance(reply, BaseException):
+                closing.answer.set_exception(reply)
+            else:
+                assert isinstance(reply, int)
+                closing.answer.set_result(Offline(reply))
+
+    async def _run(self, script: Any, calls: list[tuple[list[str], list[Any]]]) -> list[object]:
+        """`script` once per (keys, args) in one pipeline: each call's reply or error."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys, args in calls:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            replies: list[object] = await pipe.execute(raise_on_error=False)
+        for i, reply in enumerate(replies):
+            if isinstance(reply, NoScriptError):
+                keys, args = calls[i]
+                try:
+                    replies[i] = await script(keys, args)  # loads it, then runs it
+                except RedisError as exc:
+                    replies[i] = exc
+        return replies
 
     async def read(self, usernames: Sequence[str], now_ms: int) -> list[tuple[bool, int | None]]:
         """For each user: online, and last seen (ms) when Redis remembers it."""

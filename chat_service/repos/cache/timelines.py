@@ -17,7 +17,8 @@ from typing import Any
 import orjson
 import structlog
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.asyncio.client import Pipeline
+from redis.exceptions import NoScriptError, RedisError
 
 from chat_service.domain.ids import sort_key
 from chat_service.domain.models import Attachment, Message, MessageKind, SharedMessages
@@ -103,8 +104,32 @@ class TimelineCache:
         self._remember_total = redis.register_script(scripts.REMEMBER_TOTAL)
 
     async def append(self, timelines: Sequence[str], message: Message) -> None:
-        args = [self.max_len, self._ttl_s, sort_key(message.id), encode(message), *timelines]
-        await self._write(self._append, args)
+        await self._write(self._append, self._append_args(timelines, message))
+
+    async def queue_append(
+        self, pipe: Pipeline, timelines: Sequence[str], message: Message
+    ) -> bool:
+        """Queue `append` on `pipe` (by its script's digest; see `repos/cache/sends.py`);
+        False, queuing nothing, while the cache cannot be trusted."""
+        if not await self._healthy():
+            return False
+        pipe.evalsha(self._append.sha, 1, EPOCH_KEY, *self._append_args(timelines, message))
+        return True
+
+    async def appended(self, reply: object, timelines: Sequence[str], message: Message) -> None:
+        """Settle a queued append's `reply`: run it again if Redis had lost the script
+        (NOSCRIPT: restarted, or flushed), remember a failure (see `_healthy`)."""
+        if isinstance(reply, NoScriptError):
+            await self.append(timelines, message)  # loads the script, then runs it
+        elif isinstance(reply, BaseException):
+            self.write_failed(reply)
+
+    def write_failed(self, error: BaseException) -> None:
+        log.warning("cache.write_failed", error=str(error))
+        self._suspect = True
+
+    def _append_args(self, timelines: Sequence[str], message: Message) -> list[str | bytes | int]:
+        return [self.max_len, self._ttl_s, sort_key(message.id), encode(message), *timelines]
 
     async def replace(self, timelines: Sequence[str], message: Message) -> None:
         """Update the cached copies of an edited or deleted message."""
@@ -224,14 +249,13 @@ class TimelineCache:
             self._decoded[raw] = message
         return message
 
-    async def _write(self, script: object, args: list[object]) -> None:
+    async def _write(self, script: object, args: Sequence[object]) -> None:
         if not await self._healthy():
             return
         try:
             await script(keys=[EPOCH_KEY], args=args)  # type: ignore[operator]
         except RedisError as exc:
-            log.warning("cache.write_failed", error=str(exc))
-            self._suspect = True
+            self.write_failed(exc)
 
     async def _healthy(self) -> bool:
         """False while Redis cannot be trusted; a suspect cache is invalidated on recovery."""
@@ -267,7 +291,11 @@ def encode(message: Message) -> bytes:
 
 
 def decode(raw: bytes) -> Message:
-    data = orjson.loads(raw)
+    return from_fields(orjson.loads(raw))
+
+
+def from_fields(data: dict[str, Any]) -> Message:
+    """The message `encode` wrote, once parsed (an event carries it as a nested object)."""
     attachment = data["a"]
     return Message(
         id=uuid.UUID(data["i"]),

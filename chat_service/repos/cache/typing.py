@@ -15,7 +15,8 @@ import uuid
 
 import structlog
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.asyncio.client import Pipeline
+from redis.exceptions import NoScriptError, RedisError
 
 log = structlog.get_logger(__name__)
 
@@ -33,11 +34,13 @@ return redis.call('ZRANGE', KEYS[1], 0, -1)
 """
 
 # KEYS: typists, quiet; ARGV: username, now_ms
-# -> everyone still typing when the user was typing (to be fanned out), else nil
+# -> everyone still typing when the user was typing (to be fanned out), else nil. Every
+# send runs it: when the user is not typing there it only reads (their quiet key, set with
+# a signal, expires before their entry does), and nobody typing means no key at all.
 _STOP = """
-local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return false end
+redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
-if removed == 0 then return false end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[2]))
 return redis.call('ZRANGE', KEYS[1], 0, -1)
 """
@@ -75,12 +78,35 @@ class TypingRegistry:
         """`username` stops typing (they sent); who is still typing if they were, else None."""
         return await self._run(self._stop, _keys(conversation_id, username), [username, now_ms])
 
+    def queue_stop(
+        self, pipe: Pipeline, conversation_id: uuid.UUID, username: str, now_ms: int
+    ) -> None:
+        """Queue `stop` on `pipe` by its script's digest (see `repos/cache/sends.py`)."""
+        keys = _keys(conversation_id, username)
+        pipe.evalsha(self._stop.sha, len(keys), *keys, username, now_ms)
+
+    async def stopped(
+        self, reply: object, conversation_id: uuid.UUID, username: str, now_ms: int
+    ) -> list[str] | None:
+        """What a queued `stop` answered (run again if Redis had lost the script)."""
+        if isinstance(reply, NoScriptError):
+            return await self.stop(conversation_id, username, now_ms)
+        if isinstance(reply, BaseException):
+            log.warning("typing.unavailable", error=str(reply))
+            return None
+        return _names(reply)
+
     async def _run(self, script: object, keys: list[str], args: list[object]) -> list[str] | None:
         try:
             found = await script(keys=keys, args=args)  # type: ignore[operator]
         except RedisError as exc:
             log.warning("typing.unavailable", error=str(exc))
             return None
-        if found is None:
-            return None
-        return sorted(name.decode() if isinstance(name, bytes) else name for name in found)
+        return _names(found)
+
+
+def _names(found: object) -> list[str] | None:
+    if found is None:
+        return None
+    assert isinstance(found, list)
+    return sorted(name.decode() if isinstance(name, bytes) else name for name in found)

@@ -31,6 +31,7 @@ from tests.unit.fakes.bus import FakeEventBus, FakeLimits
 from tests.unit.fakes.changes import FakeChangeLog
 from tests.unit.fakes.marks import FakeMarkChanges, FakeMarks, FakePins, FakeReactions
 from tests.unit.fakes.search import FakeTermIndex
+from tests.unit.fakes.sends import FakeSentEffects
 from tests.unit.fakes.stores import FakeConversations, FakeHistory, FakeMessages, FakeUsers
 from tests.unit.fakes.timelines import FakeTimelineCache, FakeTimelines
 
@@ -104,12 +105,14 @@ def world(*usernames: str) -> World:
     logged = LoggedEvents(change_log, events, ids)  # type: ignore[arg-type]
     stored = FakeMessages(history, conversations, change_log)
     search_index = FakeTermIndex()
+    cache = FakeTimelineCache()
     writer = MessageWriter(
         stored,
         conversations,
-        FakeTimelineCache(),  # type: ignore[arg-type]
+        cache,  # type: ignore[arg-type]
         logged,
         ids,  # type: ignore[arg-type]
+        sent=FakeSentEffects(cache, logged),
         search=SearchIndexing(search_index, clock_ns),
     )
     access = ConversationAccess(conversations, timelines, members)

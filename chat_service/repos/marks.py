@@ -8,15 +8,16 @@ A timeline is a conversation (its rows) or one user's direct messages (their cop
 from __future__ import annotations
 
 import asyncio
+import operator
 import uuid
 from collections.abc import Sequence
 from typing import cast
 
 from chat_service.domain.ids import day_bucket, sort_key
-from chat_service.domain.models import NO_MARKS, Message, MessageMarks, PageMarks
+from chat_service.domain.models import NO_MARKS, Message, MessageMarks, PageMarks, SharedMessages
 from chat_service.domain.reactions import MessageReactions, summary
 from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline, Timeline
-from chat_service.repos.marks_memory import PINS, MarksMemory
+from chat_service.repos.marks_memory import PINS, MarksMemory, Remembered
 from chat_service.repos.pins import PinRepository
 from chat_service.repos.reactions import ReactionRepository
 
@@ -46,38 +47,54 @@ class MarksReader:
         newest_first: bool = True,
     ) -> PageMarks:
         """The marks of `messages` (one timeline's) as `viewer` sees them. A page served
-        from memory awaits nothing; `newest_first=False` for messages in another order."""
-        marks = PageMarks()
+        from memory awaits nothing, and a shared page (`SharedMessages`) whose memories are
+        unchanged answers the very marks it answered this viewer before;
+        `newest_first=False` for messages in another order."""
         if not messages:
-            return marks
-        name, owner, memory = timeline_name(timeline), timeline.owner, self._memory
-        known_pins = cast(frozenset[int] | None, memory.recall(name, PINS, "", ""))
-        reactions: dict[int, MessageReactions] = {}
-        missing: _Ranges = {}
+            return PageMarks()
+        name, memory = timeline_name(timeline), self._memory
+        pins = memory.entry(name, PINS)
         ranges = _ranges_newest_first(messages) if newest_first else _ranges(messages)
+        remembered: list[Remembered | None] = [pins]
+        missing: _Ranges = {}
         for bucket, (newest, oldest) in ranges.items():
-            remembered = memory.recall(name, bucket, sort_key(oldest), sort_key(newest))
-            if remembered is None:
+            entry = memory.entry(name, bucket)
+            if entry is None or entry.oldest > sort_key(oldest) or entry.newest < sort_key(newest):
                 missing[bucket] = (newest, oldest)
             else:
-                reactions.update(cast(dict[int, MessageReactions], remembered))
-        pinned: frozenset[int]
-        if known_pins is None or missing:
-            pinned, read = await asyncio.gather(
-                self._pinned(name, owner) if known_pins is None else _given(known_pins),
-                self._reactions_of(name, owner, missing),
-            )
-            reactions.update(read)
-        else:
-            pinned = known_pins
-        if not reactions and not pinned:
-            return marks
-        for message in messages:
-            key = message.id.int
-            if message.deleted or (key not in reactions and key not in pinned):
-                continue
-            marks[key] = MessageMarks(summary(reactions.get(key, ()), viewer), key in pinned)
+                remembered.append(entry)
+        if pins is None or missing:
+            owner = timeline.owner
+            return await self._read_marks(name, owner, messages, viewer, remembered, missing)
+        memo = messages.marks if isinstance(messages, SharedMessages) else None
+        if memo is not None:
+            made_of, marks = memo.get(viewer, _NOT_MADE)
+            if len(made_of) == len(remembered) and all(map(operator.is_, made_of, remembered)):
+                return marks
+        reactions = _joined(remembered[1:], {})
+        marks = _summed(messages, reactions, cast(frozenset[int], pins.value), viewer)
+        if isinstance(messages, SharedMessages):
+            _remember(messages, viewer, tuple(remembered), marks)
         return marks
+
+    async def _read_marks(
+        self,
+        name: str,
+        owner: uuid.UUID | str,
+        messages: Sequence[Message],
+        viewer: str,
+        remembered: list[Remembered | None],
+        missing: _Ranges,
+    ) -> PageMarks:
+        """The marks of a page some of whose memories are missing: read those (at once).
+        `remembered` is the pin set's memory (or None), then the buckets' found."""
+        pins = remembered[0]
+        pinned, read = await asyncio.gather(
+            self._pinned(name, owner) if pins is None else _given(pins.value),
+            self._reactions_of(name, owner, missing),
+        )
+        reactions = _joined(remembered[1:], read)
+        return _summed(messages, reactions, cast(frozenset[int], pinned), viewer)
 
     async def message_marks(self, message: Message, viewer: str | None) -> MessageMarks:
         """One message's marks, read afresh (for a single message or an event); without a
@@ -127,8 +144,54 @@ class MarksReader:
         return found
 
 
-async def _given(pinned: frozenset[int]) -> frozenset[int]:
+async def _given(pinned: object) -> object:
     return pinned
+
+
+_NOT_MADE: tuple[tuple[object, ...], PageMarks] = ((), PageMarks())
+_READERS_KEPT = 64  # readers whose marks of one shared page are kept with it
+
+
+def _joined(
+    remembered: Sequence[Remembered | None], read: dict[int, MessageReactions]
+) -> dict[int, MessageReactions]:
+    """The reactions of the buckets remembered and of those just read."""
+    if len(remembered) == 1 and not read:
+        return cast(dict[int, MessageReactions], remembered[0].value)  # type: ignore[union-attr]
+    reactions: dict[int, MessageReactions] = {}
+    for entry in remembered:
+        reactions.update(cast(dict[int, MessageReactions], entry.value))  # type: ignore[union-attr]
+    reactions.update(read)
+    return reactions
+
+
+def _summed(
+    messages: Sequence[Message],
+    reactions: dict[int, MessageReactions],
+    pinned: frozenset[int],
+    viewer: str,
+) -> PageMarks:
+    marks = PageMarks()
+    if not reactions and not pinned:
+        return marks
+    for message in messages:
+        key = message.id.int
+        if message.deleted or (key not in reactions and key not in pinned):
+            continue
+        marks[key] = MessageMarks(summary(reactions.get(key, ()), viewer), key in pinned)
+    return marks
+
+
+def _remember(
+    messages: SharedMessages, viewer: str, made_of: tuple[object, ...], marks: PageMarks
+) -> None:
+    """Keep `viewer`'s marks with the shared page they were summed up from."""
+    memo = messages.marks
+    if memo is None:
+        memo = messages.marks = {}
+    elif len(memo) >= _READERS_KEPT:
+        memo.clear()
+    memo[viewer] = (made_of, marks)
 
 
 def _ranges_newest_first(messages: Sequence[Message]) -> _Ranges:

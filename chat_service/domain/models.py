@@ -110,9 +110,9 @@ class SharedMessages(list[Message]):
         self.quoted: SharedMessages | None = None
         # What `quoted` took from outside the page (None: nothing), valid while unchanged.
         self.quoted_with: object = None
-        # Each reader's marks of exactly these messages, and what they were made of
-        # (`repos/marks.py`), so that an unchanged page's marks are summed up once a reader.
-        self.marks: dict[str, tuple[tuple[object, ...], PageMarks]] | None = None
+        # What the marks reader derives from exactly these messages (`repos/marks.py`):
+        # their ranges, and each reader's marks while the memories they came from last.
+        self.marks: Any = None
 
 
 @dataclass(frozen=True, slots=True)

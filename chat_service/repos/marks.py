@@ -52,29 +52,30 @@ class MarksReader:
         `newest_first=False` for messages in another order."""
         if not messages:
             return PageMarks()
-        name, memory = timeline_name(timeline), self._memory
-        pins = memory.entry(name, PINS)
-        ranges = _ranges_newest_first(messages) if newest_first else _ranges(messages)
+        name = timeline_name(timeline)
+        shared = _SharedPage.of(messages) if isinstance(messages, SharedMessages) else None
+        ranges = shared.ranges if shared is not None else _keyed(messages, newest_first)
+        buckets = self._memory.buckets(name)
+        pins = buckets.get(PINS) if buckets is not None else None
         remembered: list[Remembered | None] = [pins]
         missing: _Ranges = {}
-        for bucket, (newest, oldest) in ranges.items():
-            entry = memory.entry(name, bucket)
-            if entry is None or entry.oldest > sort_key(oldest) or entry.newest < sort_key(newest):
+        for bucket, (newest, oldest, high, low) in ranges.items():
+            entry = buckets.get(bucket) if buckets is not None else None
+            if entry is None or entry.oldest > low or entry.newest < high:
                 missing[bucket] = (newest, oldest)
             else:
                 remembered.append(entry)
         if pins is None or missing:
             owner = timeline.owner
             return await self._read_marks(name, owner, messages, viewer, remembered, missing)
-        memo = messages.marks if isinstance(messages, SharedMessages) else None
-        if memo is not None:
-            made_of, marks = memo.get(viewer, _NOT_MADE)
+        if shared is not None:
+            made_of, marks = shared.by_viewer.get(viewer, _NOT_MADE)
             if len(made_of) == len(remembered) and all(map(operator.is_, made_of, remembered)):
                 return marks
         reactions = _joined(remembered[1:], {})
         marks = _summed(messages, reactions, cast(frozenset[int], pins.value), viewer)
-        if isinstance(messages, SharedMessages):
-            _remember(messages, viewer, tuple(remembered), marks)
+        if shared is not None:
+            shared.remember(viewer, tuple(remembered), marks)
         return marks
 
     async def _read_marks(
@@ -150,6 +151,39 @@ async def _given(pinned: object) -> object:
 
 _NOT_MADE: tuple[tuple[object, ...], PageMarks] = ((), PageMarks())
 _READERS_KEPT = 64  # readers whose marks of one shared page are kept with it
+# bucket: (newest, oldest) of the page, and their sort keys
+_KeyedRanges = dict[int, tuple[uuid.UUID, uuid.UUID, str, str]]
+
+
+class _SharedPage:
+    """What the marks of one shared page (`SharedMessages.marks`) derive once: its buckets'
+    ranges, and each reader's marks with the memories they were summed up from."""
+
+    __slots__ = ("by_viewer", "ranges")
+
+    def __init__(self, messages: SharedMessages) -> None:
+        self.ranges = _keyed(messages, newest_first=True)
+        self.by_viewer: dict[str, tuple[tuple[object, ...], PageMarks]] = {}
+
+    @classmethod
+    def of(cls, messages: SharedMessages) -> _SharedPage:
+        found = messages.marks
+        if not isinstance(found, cls):
+            found = messages.marks = cls(messages)
+        return found
+
+    def remember(self, viewer: str, made_of: tuple[object, ...], marks: PageMarks) -> None:
+        if len(self.by_viewer) >= _READERS_KEPT:
+            self.by_viewer.clear()
+        self.by_viewer[viewer] = (made_of, marks)
+
+
+def _keyed(messages: Sequence[Message], newest_first: bool) -> _KeyedRanges:
+    ranges = _ranges_newest_first(messages) if newest_first else _ranges(messages)
+    return {
+        bucket: (newest, oldest, sort_key(newest), sort_key(oldest))
+        for bucket, (newest, oldest) in ranges.items()
+    }
 
 
 def _joined(
@@ -180,18 +214,6 @@ def _summed(
             continue
         marks[key] = MessageMarks(summary(reactions.get(key, ()), viewer), key in pinned)
     return marks
-
-
-def _remember(
-    messages: SharedMessages, viewer: str, made_of: tuple[object, ...], marks: PageMarks
-) -> None:
-    """Keep `viewer`'s marks with the shared page they were summed up from."""
-    memo = messages.marks
-    if memo is None:
-        memo = messages.marks = {}
-    elif len(memo) >= _READERS_KEPT:
-        memo.clear()
-    memo[viewer] = (made_of, marks)
 
 
 def _ranges_newest_first(messages: Sequence[Message]) -> _Ranges:

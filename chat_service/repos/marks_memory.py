@@ -66,6 +66,10 @@ class MarksMemory:
         buckets = self._memory.get(timeline)
         return buckets.get(bucket) if buckets is not None else None
 
+    def buckets(self, timeline: str) -> Buckets | None:
+        """All that is remembered of a timeline, if still good (read it, never change it)."""
+        return self._memory.get(timeline)
+
     def started(self) -> int:
         """Taken before a read of the store, and handed back to `keep`."""
         return self._memory.started()

@@ -185,12 +185,14 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
             reactions = await ReactionRepository.create(db)
             pins = await PinRepository.create(db)
             marks = MarksReader(reactions, pins, marks_memory)
-            events = MarkedEvents(logged, marks)  # edits carry their reactions and pin
+            events = MarkedEvents(logged, marks, marks_memory)  # edits: their marks; quotes
             search_index = await SearchIndex.create(
                 db,
                 caches.fifo("known_search_windows", settings.local_cache_known_search_windows),
             )
-            timelines = TimelinePages(cache, messages.conversations, messages.users)
+            timelines = TimelinePages(
+                cache, messages.conversations, messages.users, quotes=marks_memory
+            )
             access = ConversationAccess(conversations, timelines, members)
             typists = TypingRegistry(redis)
             typing = TypingService(typists, rosters, conversations, access, bus)

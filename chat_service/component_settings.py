@@ -17,6 +17,7 @@ def timeline_memos(caches: CacheRegistry, settings: Settings) -> TimelineMemos:
         pages=caches.lru(
             "timeline_pages", settings.local_cache_timeline_pages_bytes, remembered_page_bytes
         ),
+        absent=caches.fifo("absent_timelines", settings.local_cache_absent_timelines),
     )
 
 

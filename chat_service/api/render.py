@@ -142,9 +142,15 @@ class MessageRenderer:
     ) -> orjson.Fragment:
         """The messages as one JSON array. A page shared by every reader of the unchanged
         cached page keeps its array, so only its first reader joins the messages. A page
-        with marks (reactions, pins) renders its marked messages for this reader alone."""
+        with marks (reactions, pins) renders its marked messages for this reader, once for
+        as long as the reader is answered the same marks of the same shared page."""
         if marks:
-            return self._marked_array(values, marks)
+            if not isinstance(values, SharedMessages):
+                return self._marked_array(values, marks)
+            memo = marks.memo
+            if memo is None or memo[0] is not values:
+                memo = marks.memo = (values, self._marked_array(values, marks))
+            return memo[1]
         if isinstance(values, SharedMessages):
             if values.memo is None:
                 values.memo = self._array(values)

@@ -51,8 +51,9 @@ class Event:
 
 # Heard only by the recipients' own devices: logged in each recipient's own stream.
 PERSONAL_EVENTS: frozenset[EventType] = frozenset({EventType.READ})
-# Make in-process caches stale (members, rosters, session generations, reactions and pins):
-# every process hears them, whoever is connected to it.
+# Make in-process caches stale (members, rosters, session generations, reactions and pins,
+# and the quotes of replies: edits and deletes): every process hears them, whoever is
+# connected to it.
 CACHE_EVENTS: frozenset[EventType] = frozenset(
     {
         EventType.MEMBER_JOINED,
@@ -61,6 +62,7 @@ CACHE_EVENTS: frozenset[EventType] = frozenset(
         EventType.REACTIONS,
         EventType.PINS,
         EventType.MESSAGE_DELETED,
+        EventType.MESSAGE_UPDATED,
     }
 )
 

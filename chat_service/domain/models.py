@@ -102,12 +102,17 @@ class SharedMessages(list[Message]):
     same page with the quotes of its replies when the page itself holds every quoted message
     (`repos/quotes.py`)."""
 
-    __slots__ = ("memo", "quoted")
+    __slots__ = ("marks", "memo", "quoted", "quoted_with")
 
     def __init__(self, messages: Iterable[Message] = ()) -> None:
         super().__init__(messages)
         self.memo: Any = None
         self.quoted: SharedMessages | None = None
+        # What `quoted` took from outside the page (None: nothing), valid while unchanged.
+        self.quoted_with: object = None
+        # What the marks reader derives from exactly these messages (`repos/marks.py`):
+        # their ranges, and each reader's marks while the memories they came from last.
+        self.marks: Any = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +246,13 @@ class PageMarks(dict[int, MessageMarks]):
     """The marks of a page's messages, by message id as an int; messages without any are
     absent, so an empty mapping means the page renders as it always did."""
 
-    __slots__ = ()
+    __slots__ = ("memo",)
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        # Where a reader may keep what it derives from exactly these marks of one list of
+        # messages (the API keeps the page's JSON with the list it was made for).
+        self.memo: Any = None
 
     def of(self, message: Message) -> MessageMarks:
         return self.get(message.id.int, NO_MARKS)

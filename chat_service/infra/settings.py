@@ -142,6 +142,7 @@ class Settings(CassandraSettings):
     local_cache_decoded_messages: int = Field(20_000, ge=1)
     local_cache_timeline_pages_bytes: int = Field(16 * 2**20, ge=1)
     local_cache_timeline_floors: int = Field(100_000, ge=1)
+    local_cache_absent_timelines: int = Field(100_000, ge=1)
     local_cache_verified_tokens: int = Field(20_000, ge=1)
     local_cache_members: int = Field(100_000, ge=1)
     local_cache_members_ttl_s: float = Field(10.0, gt=0)

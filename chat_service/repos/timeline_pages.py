@@ -35,6 +35,7 @@ from chat_service.repos.cache.timelines import (
     CachedPage,
     TimelineCache,
 )
+from chat_service.repos.marks_memory import MarksMemory
 from chat_service.repos.quotes import with_quotes
 from chat_service.repos.timelines import TimelineStore
 
@@ -43,9 +44,14 @@ _NOTHING_UNREAD = Unread(0, 0)
 
 class TimelinePages:
     def __init__(
-        self, cache: TimelineCache, conversations: TimelineStore, users: TimelineStore
+        self,
+        cache: TimelineCache,
+        conversations: TimelineStore,
+        users: TimelineStore,
+        quotes: MarksMemory | None = None,
     ) -> None:
         self._cache = cache
+        self._quotes = quotes  # what this process remembers of quoted messages
         # Per kind of timeline: its Cassandra history and how its cache key is named.
         self._sources: dict[type[Timeline], tuple[TimelineStore, Callable[[Any], str]]] = {
             ConversationTimeline: (conversations, ConversationTimeline.name_of),
@@ -65,12 +71,14 @@ class TimelinePages:
         store, key_of = self._sources[type(timeline)]
         key = key_of(owner)
         if direction is Direction.BEFORE:
-            return _quoting(store, owner, self._before(store, key, owner, cursor, limit))
-        if cursor is None:
+            reading = self._before(store, key, owner, cursor, limit)
+        elif cursor is None:
             raise ValueError(f"{direction} needs a cursor")
-        if direction is Direction.AFTER:
-            return _quoting(store, owner, self._after(store, key, owner, cursor, limit))
-        return _quoting(store, owner, self._around(store, key, owner, cursor, limit))
+        elif direction is Direction.AFTER:
+            reading = self._after(store, key, owner, cursor, limit)
+        else:
+            reading = self._around(store, key, owner, cursor, limit)
+        return self._quoting(store, key, owner, reading)
 
     async def numbered_page(
         self, timeline: Timeline, position: int | uuid.UUID, size: int
@@ -118,20 +126,21 @@ class TimelinePages:
 
     async def message(self, timeline: Timeline, message_id: uuid.UUID) -> Message | None:
         """The message (a reply with its quote), or None."""
-        store, _ = self._sources[type(timeline)]
+        store, key_of = self._sources[type(timeline)]
         found = await store.get(timeline.owner, message_id)
         if found is None or found.reply_to_id is None:
             return found
-        [quoting] = await with_quotes(store, timeline.owner, [found])
+        [quoting] = await with_quotes(
+            store, timeline.owner, [found], self._quotes, key_of(timeline.owner)
+        )
         return quoting
 
     async def messages(self, timeline: Timeline, message_ids: list[uuid.UUID]) -> list[Message]:
         """The messages of `message_ids` that exist, in no particular order (search results:
         one read per day bucket, not one per message); replies carry their quotes."""
-        store, _ = self._sources[type(timeline)]
-        return await with_quotes(
-            store, timeline.owner, await store.get_many(timeline.owner, message_ids)
-        )
+        store, key_of = self._sources[type(timeline)]
+        found = await store.get_many(timeline.owner, message_ids)
+        return await with_quotes(store, timeline.owner, found, self._quotes, key_of(timeline.owner))
 
     async def count_unread(
         self,
@@ -148,6 +157,13 @@ class TimelinePages:
             return _NOTHING_UNREAD
         store, _ = self._sources[type(timeline)]
         return await store.count_unread(timeline.owner, read_up_to, reader, cap)
+
+    async def _quoting(
+        self, store: TimelineStore, key: str, owner: object, reading: Awaitable[TimelinePage]
+    ) -> TimelinePage:
+        page = await reading
+        quoting = await with_quotes(store, owner, page.messages, self._quotes, key)
+        return page if quoting is page.messages else TimelinePage(quoting, page.next_cursor)
 
     async def _before(
         self,
@@ -219,13 +235,6 @@ class TimelinePages:
         if cached is not None:
             await self._cache.remember_total(key, total, cached)
         return total
-
-
-async def _quoting(
-    store: TimelineStore, owner: object, reading: Awaitable[TimelinePage]
-) -> TimelinePage:
-    page = await reading
-    return TimelinePage(await with_quotes(store, owner, page.messages), page.next_cursor)
 
 
 async def _by_offset(

@@ -66,14 +66,20 @@ class MarkEraser:
 class MarkedEvents:
     """An `EventPublisher` that puts a message's current marks on its edit events (the
     other message events need none: a new message has no marks, a deleted one loses
-    them). `me` stays False: one broadcast serves every member."""
+    them). `me` stays False: one broadcast serves every member. An edit also makes this
+    process forget what it remembers of the message's timelines (their quotes of it)."""
 
-    def __init__(self, events: EventPublisher, marks: MarksSource) -> None:
+    def __init__(
+        self, events: EventPublisher, marks: MarksSource, changes: MarkChanges | None = None
+    ) -> None:
         self._events = events
         self._marks = marks
+        self._changes = changes
 
     async def publish(self, event: Event) -> None:
         if event.type is EventType.MESSAGE_UPDATED and event.message is not None:
+            if self._changes is not None:
+                self._changes.changed(timelines_of(event.message))
             marks = await self._marks.message_marks(event.message, None)
             event = dataclasses.replace(event, reactions=marks.reactions, pinned=marks.pinned)
         await self._events.publish(event)

@@ -20,6 +20,7 @@ CAPACITIES = {
     "decoded_messages": 20_000,
     "timeline_pages": 16 * 2**20,
     "timeline_floors": 100_000,
+    "absent_timelines": 100_000,
     "verified_tokens": 20_000,
     "members": 100_000,
     "rosters": 10_000,

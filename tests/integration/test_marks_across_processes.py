@@ -75,3 +75,40 @@ async def test_a_change_through_one_process_shows_through_the_other(
         await _eventually(marks_on_other, ([{"emoji": "👍", "count": 1, "me": False}], True))
         await _call(http, "DELETE", reaction, ann_token)
         await _eventually(marks_on_other, ([], True))
+
+
+async def test_a_quote_outside_the_page_follows_an_edit_and_a_delete_made_elsewhere(
+    pair: list[ServiceProcess],
+) -> None:
+    one, other = (f"{service.url}/api/v1" for service in pair)
+    async with aiohttp.ClientSession() as http:
+        _, ann_token = await _user(http, one)
+        bob, bob_token = await _user(http, one)
+        group = await _call(
+            http, "POST", f"{one}/conversations", ann_token, name="Q", members=[bob]
+        )
+        room = f"conversations/{group['id']}"
+        quoted = await _call(http, "POST", f"{one}/{room}/messages", ann_token, content="first")
+        await _call(http, "POST", f"{one}/{room}/messages", ann_token, content="between")
+        await _call(
+            http, "POST", f"{one}/{room}/messages", bob_token, content="re", reply_to=quoted["id"]
+        )
+
+        async def quote_on(base: str) -> Any:
+            page = await _call(http, "GET", f"{base}/{room}/messages?limit=1", bob_token)
+            reply_to = page["messages"][0]["reply_to"]
+            return reply_to["content"], reply_to["deleted"]
+
+        async def quote_on_other() -> Any:
+            return await quote_on(other)
+
+        for base in (one, other, one, other):  # read, then remembered by both
+            assert await quote_on(base) == ("first", False)
+        message = f"{one}/{room}/messages/{quoted['id']}"
+        await _call(http, "PATCH", message, ann_token, content="second")
+        assert await quote_on(one) == ("second", False)  # at once where it was edited
+        await _eventually(quote_on_other, ("second", False))
+        await _call(http, "DELETE", message, ann_token)
+        assert await quote_on(one) == (None, True)
+        await _eventually(quote_on_other, (None, True))
+        assert await quote_on_other() == (None, True)

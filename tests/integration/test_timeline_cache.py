@@ -170,3 +170,30 @@ async def test_a_page_says_whether_the_cache_holds_more_beyond_it(redis: Redis) 
     assert three is not None and len(three.messages) == 3 and not three.more
     assert last is not None and [m.id for m in last.messages] == [oldest_first[0].id]
     assert not last.more
+
+
+async def test_a_timeline_found_absent_sends_older_pages_to_cassandra_for_a_second(
+    redis: Redis,
+) -> None:
+    caches, now = CacheRegistry(), [0.0]
+    memos = TimelineMemos(
+        decoded=caches.fifo("decoded_messages", 1_000),
+        floors=caches.fifo("timeline_floors", 1_000),
+        pages=caches.lru("timeline_pages", 2**20, remembered_page_bytes),
+        absent=caches.fifo("absent_timelines", 1_000),
+    )
+    here, elsewhere = TimelineCache(redis, memos, clock=lambda: now[0]), _timeline_cache(redis)
+    owner = unique_name()
+    messages = [_message(owner) for _ in range(3)][::-1]
+    timeline = DirectMessagesTimeline.name_of(owner)
+    assert await here.before(timeline, messages[0].id, 2) is None  # absent: asked once
+
+    async def load(_: int) -> list[Message]:
+        return messages
+
+    await elsewhere.ensure_filled(timeline, load)  # another process fills it meanwhile
+    assert await here.before(timeline, messages[0].id, 2) is None  # not asked again yet
+    assert await here.after(timeline, messages[-1].id, 2) is None
+    now[0] = 1.5
+    older = await here.before(timeline, messages[0].id, 2)
+    assert older is not None and [m.id for m in older.messages] == [m.id for m in messages[1:]]

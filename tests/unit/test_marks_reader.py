@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import NS_PER_DAY, TimeUuidFactory, day_bucket
-from chat_service.domain.models import Message
+from chat_service.domain.models import Message, ReactionCount, SharedMessages
 from chat_service.domain.reactions import EmojiReactors, MessageReactions
 from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline
 from chat_service.infra.caches import CacheRegistry
@@ -123,3 +123,36 @@ def test_a_direct_conversations_events_forget_both_participants_timelines() -> N
         memory.keep(name, 1, memory.started(), "a", "z", {})
     memory.hear(Event(EventType.MESSAGE_DELETED, ("ann", "bob"), ROOM))
     assert all(memory.recall(name, 1, "b", "c") is None for name in names)
+
+
+async def test_overlapping_ranges_of_a_bucket_join_so_deep_pages_stop_costing_queries() -> None:
+    history = _page(days=1, per_day=30)  # newest first
+    reactions, pins = CountingReactions({}), CountingPins()
+    reader, _ = _reader(reactions, pins, [0.0])
+    timeline = ConversationTimeline(ROOM)
+    for start in (0, 5, 10, 15, 20):  # pages of 10, each overlapping the one before
+        await reader.page_marks(timeline, history[start : start + 10], "bob")
+    assert len(reactions.ranges) == 5
+    for start in (3, 8, 13, 20):  # anywhere read before: remembered, whichever page asks
+        await reader.page_marks(timeline, history[start : start + 10], "bob")
+    assert len(reactions.ranges) == 5
+    await reader.page_marks(timeline, history[:2], "bob")
+    await reader.page_marks(timeline, history[28:], "bob")
+    assert len(reactions.ranges) == 5
+
+
+async def test_an_unchanged_shared_page_answers_each_reader_its_same_marks() -> None:
+    page = SharedMessages(_page(days=1, per_day=6))
+    liked = page[1]
+    reactions = CountingReactions({liked.id.int: (EmojiReactors("👍", frozenset({"bob"}), 0),)})
+    reader, memory = _reader(reactions, CountingPins(), [0.0])
+    timeline = ConversationTimeline(ROOM)
+    await reader.page_marks(timeline, page, "bob")  # read, then summed up from memory
+    bobs = await reader.page_marks(timeline, page, "bob")
+    anns = await reader.page_marks(timeline, page, "ann")
+    assert (await reader.page_marks(timeline, page, "bob")) is bobs
+    assert bobs.of(liked).reactions[0].me and not anns.of(liked).reactions[0].me
+    reactions.reacted = {liked.id.int: (EmojiReactors("👍", frozenset({"bob", "ann"}), 0),)}
+    memory.hear(Event(EventType.REACTIONS, ("ann", "bob", "cyd"), ROOM))
+    again = await reader.page_marks(timeline, page, "ann")
+    assert again is not anns and again.of(liked).reactions[0] == ReactionCount("👍", 2, True)

@@ -9,9 +9,13 @@ from dataclasses import replace
 import pytest
 
 from chat_service.domain.errors import NotFound
+from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import NS_PER_DAY, TimeUuidFactory
-from chat_service.domain.models import Message
+from chat_service.domain.models import Message, Quote
 from chat_service.domain.timelines import ConversationTimeline, Direction, DirectMessagesTimeline
+from chat_service.infra.caches import CacheRegistry
+from chat_service.repos.cache.events import BusDown, BusUp
+from chat_service.repos.marks_memory import MarksMemory
 from chat_service.repos.timeline_pages import TimelinePages
 from tests.unit.fakes.pages import FakeHistoryStore, FakePageCache
 
@@ -191,3 +195,48 @@ async def test_a_cached_page_quoting_only_itself_is_resolved_once() -> None:
     assert first.messages[0].reply_to.content == "m8"
     assert type(again.messages).__name__ == "SharedMessages"
     assert store.reads["quoted"] == 0
+
+
+def _remembering(messages: list[Message], now: list[float]):
+    """Pages whose quotes outside the page are remembered (the marks memory), bus up."""
+    _, cache, store, users = _setup(messages)
+    memory = MarksMemory(CacheRegistry().fifo("marks", 100), 30.0, lambda: now[0])
+    memory.hear(BusUp())
+    pages = TimelinePages(cache, store, users, quotes=memory)  # type: ignore[arg-type]
+    return pages, memory, store
+
+
+async def _far_quote(pages: TimelinePages) -> Quote | None:
+    page = await pages.page(ConversationTimeline(ROOM), None, Direction.BEFORE, 5)
+    return page.messages[0].reply_to
+
+
+async def test_quotes_outside_the_page_are_read_once_until_an_edit_or_delete() -> None:
+    messages, now = _history(20), [0.0]
+    far = messages[2]
+    messages[19] = replace(messages[19], reply_to_id=far.id)
+    pages, memory, store = _remembering(messages, now)
+    assert (await _far_quote(pages)) == Quote.of(far)
+    assert (await _far_quote(pages)) == Quote.of(far) and store.reads["quoted"] == 1
+    edited = replace(far, content="changed", edited_at_ns=1)
+    store.hold(ROOM, [edited if m.id == far.id else m for m in messages])
+    memory.hear(Event(EventType.MESSAGE_UPDATED, ("ann", "bob", "cyd"), ROOM, message=edited))
+    assert (await _far_quote(pages)) == Quote.of(edited) and store.reads["quoted"] == 2
+    gone = replace(edited, content=None, deleted=True)
+    store.hold(ROOM, [gone if m.id == far.id else m for m in messages])
+    memory.changed([ConversationTimeline.name_of(ROOM)])  # deleted by this process
+    quote = await _far_quote(pages)
+    assert quote is not None and quote.deleted and quote.content is None
+    now[0] = 31.0  # past the memory's age: read again
+    await _far_quote(pages)
+    assert store.reads["quoted"] == 4
+
+
+async def test_quotes_are_not_remembered_while_the_bus_is_down() -> None:
+    messages = _history(20)
+    messages[19] = replace(messages[19], reply_to_id=messages[2].id)
+    pages, memory, store = _remembering(messages, [0.0])
+    memory.hear(BusDown())
+    await _far_quote(pages)
+    await _far_quote(pages)
+    assert store.reads["quoted"] == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ _HIT, _MISSED, _BYPASSED = (
 )
 FILL_TTL_S = 30
 TOTAL_VALID_MS = 5_000
+ABSENT_FOR_S = 1.0  # how long a timeline found absent sends older and newer pages to Cassandra
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +72,18 @@ class TimelineMemos:
     - `pages`: the last version read of recent first pages (by offset: those many readers
       share) and their messages, least recently used first, within a byte budget
       (`remembered_page_bytes`): an unchanged page is answered by Redis without its messages and
-      reuses the same list (see scripts.py).
+      reuses the same list (see scripts.py);
+    - `absent`: timelines Redis did not hold when last asked, until when (monotonic): a page
+      before or after a cursor of one goes to Cassandra for `ABSENT_FOR_S` without asking
+      (only the newest page fills a timeline, so a deep history nobody reads from the top
+      would otherwise cost a round trip on every page). Cassandra answers the same pages,
+      so this can delay using a fill made meanwhile elsewhere, never show anything wrong.
     """
 
     decoded: NamedCache[bytes, Message]
     floors: NamedCache[str, str]
     pages: NamedCache[tuple[str, object, int], RememberedPage]
+    absent: NamedCache[str, float] | None = None
 
 
 class TimelineCache:
@@ -86,8 +94,10 @@ class TimelineCache:
         max_len: int = 500,
         ttl_s: int = 24 * 3600,
         total_valid_ms: int = TOTAL_VALID_MS,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._redis = redis
+        self._clock = clock
         self.max_len = max_len
         self._ttl_s = ttl_s
         self._total_valid_ms = total_valid_ms
@@ -96,6 +106,7 @@ class TimelineCache:
         self._decoded = memos.decoded
         self._floors = memos.floors
         self._pages = memos.pages
+        self._absent = memos.absent
         self._append = redis.register_script(scripts.APPEND)
         self._replace = redis.register_script(scripts.REPLACE)
         self._begin_fill = redis.register_script(scripts.BEGIN_FILL)
@@ -152,14 +163,21 @@ class TimelineCache:
         """Up to `count` messages older than `message_id`; None when not cached."""
         key = sort_key(message_id)
         floor = self._floors.get(timeline)
-        if floor is not None and key <= floor:
+        if (floor is not None and key <= floor) or self._known_absent(timeline):
             _BYPASSED.inc()
             return None
         return await self._read_page(timeline, "before", key, count)
 
     async def after(self, timeline: str, message_id: uuid.UUID, count: int) -> CachedPage | None:
         """Up to `count` messages newer than `message_id`, oldest first; None when not cached."""
+        if self._known_absent(timeline):
+            _BYPASSED.inc()
+            return None
         return await self._read_page(timeline, "after", sort_key(message_id), count)
+
+    def _known_absent(self, timeline: str) -> bool:
+        until = self._absent.get(timeline) if self._absent is not None else None
+        return until is not None and until > self._clock()
 
     async def remember_total(self, timeline: str, total: int, page: CachedPage) -> None:
         """Remember how many messages the timeline has (counted in Cassandra after `page` was
@@ -201,6 +219,8 @@ class TimelineCache:
         for message in messages:
             args += [sort_key(message.id), encode(message)]
         await self._write(self._finish_fill, args)
+        if self._absent is not None:
+            self._absent.pop(timeline)
 
     async def _read_page(
         self, timeline: str, mode: str, position: object, count: int
@@ -217,6 +237,8 @@ class TimelineCache:
             return None
         (_HIT if reply else _MISSED).inc()
         if not reply:
+            if self._absent is not None:
+                self._absent[timeline] = self._clock() + ABSENT_FOR_S
             return None
         cached_count, oldest, total, version, more = reply[:5]
         if known is not None and known.version == version:

@@ -14,6 +14,11 @@ concurrency limits:
   clamped to [`DECREASE_MAX`, `INCREASE_MAX`] and by at least one request either way, and
   kept within [floor, ceiling]. Above the target it falls in proportion (twice the target
   halves it); below, it grows while the latency allows.
+- A step down must pay: if the window after it is not at least `PAYING_GAIN` faster, the
+  latency is not this process's queue (a store or a machine slow at any concurrency), so
+  the limit goes back up to where it was and does not fall below that for `HOLD_S`. A
+  latency target below what the stores can do then costs the target, not the traffic:
+  without this, one stall left the limit at the floor, refusing most of a light load.
 
 The p90 is steered rather than the p99 because a window holds a few hundred completions:
 its p99 is a handful of requests, one store hiccup. Keeping the p90 at the target keeps the
@@ -31,6 +36,8 @@ MIN_SAMPLES = 20
 MAX_SAMPLES = 4096  # per window, so a long window under heavy load stays small
 STEERED_PERCENTILE = 0.9
 DECREASE_MAX, INCREASE_MAX = 0.5, 1.25
+PAYING_GAIN = 0.9  # a step down must bring the p90 to 90% of the window before, or less
+HOLD_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class LatencyLimit:
         self._window_started = clock()
         self._latencies: list[float] = []
         self._reached = False
+        self._stepped_down_from: tuple[int, float] | None = None  # (limit, its p90)
+        self._held_at, self._held_until = 0, 0.0
 
     @property
     def adaptive(self) -> bool:
@@ -79,8 +88,22 @@ class LatencyLimit:
         ordered = sorted(self._latencies)
         self.last_p90_s = ordered[int(STEERED_PERCENTILE * (len(ordered) - 1))]
         if self._reached:
-            self.limit = self._next_limit(self.last_p90_s)
+            self._steer(self.last_p90_s, now)
         self._window_started, self._latencies, self._reached = now, [], False
+
+    def _steer(self, p90_s: float, now: float) -> None:
+        stepped_down, self._stepped_down_from = self._stepped_down_from, None
+        if stepped_down and p90_s > self._settings.target_s:
+            before, p90_before = stepped_down
+            if p90_s > PAYING_GAIN * p90_before:  # the step down did not pay: undo, hold
+                self.limit, self._held_at, self._held_until = before, before, now + HOLD_S
+                return
+        proposed = self._next_limit(p90_s)
+        if now < self._held_until:
+            proposed = max(proposed, self._held_at)
+        if proposed < self.limit:
+            self._stepped_down_from = (self.limit, p90_s)
+        self.limit = proposed
 
     def _next_limit(self, p90_s: float) -> int:
         settings = self._settings

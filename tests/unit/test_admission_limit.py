@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from chat_service.api.admission_limit import MIN_SAMPLES, WINDOW_S, LatencyLimit, LimitSettings
+from chat_service.api.admission_limit import (
+    HOLD_S,
+    MIN_SAMPLES,
+    WINDOW_S,
+    LatencyLimit,
+    LimitSettings,
+)
 
 
 class FakeClock:
@@ -45,17 +51,15 @@ def test_latency_above_the_target_lowers_it_in_proportion() -> None:
 
 def test_a_step_down_is_at_most_a_half_and_stops_at_the_floor() -> None:
     limit, clock = _limit(ceiling=64, floor=10)
-    _window(limit, clock, 5.0)
-    assert limit.limit == 32
-    _window(limit, clock, 5.0)
-    _window(limit, clock, 5.0)
-    assert limit.limit == 10
+    for expected in (32, 16, 10, 10):  # a queue: latency in proportion to the limit
+        _window(limit, clock, limit.limit * 0.1)
+        assert limit.limit == expected
 
 
 def test_latency_below_the_target_raises_it_back_to_the_ceiling_at_most() -> None:
     limit, clock = _limit(ceiling=64)
     _window(limit, clock, 0.2)
-    _window(limit, clock, 0.2)
+    _window(limit, clock, 0.1)  # the step down paid: half the limit, half the latency
     assert limit.limit == 16
     _window(limit, clock, 0.04)  # 1.25 x is the steepest step up
     assert limit.limit == 20
@@ -64,6 +68,31 @@ def test_latency_below_the_target_raises_it_back_to_the_ceiling_at_most() -> Non
     for _ in range(20):
         _window(limit, clock, 0.001)
     assert limit.limit == 64
+
+
+def test_a_step_down_that_does_not_pay_is_undone_and_held() -> None:
+    limit, clock = _limit(ceiling=64, floor=4)
+    _window(limit, clock, 0.1)  # a store slow at any concurrency
+    assert limit.limit == 32
+    _window(limit, clock, 0.095)  # half the limit, 5% faster: not our queue
+    assert limit.limit == 64
+    _window(limit, clock, 0.1)  # held: no step below 64 for HOLD_S
+    assert limit.limit == 64
+    clock.now += HOLD_S
+    _window(limit, clock, 0.1)  # the hold is over: it tries again
+    assert limit.limit == 32
+
+
+def test_during_a_hold_it_may_still_rise() -> None:
+    limit, clock = _limit(ceiling=64, floor=4)
+    _window(limit, clock, 0.2)
+    _window(limit, clock, 0.04)  # fell to 32 and met the target: a step that paid
+    assert limit.limit == 40
+    _window(limit, clock, 0.2)
+    _window(limit, clock, 0.2)  # 20 did no better than 40: back to 40, held there
+    assert limit.limit == 40
+    _window(limit, clock, 0.01)
+    assert limit.limit == 50
 
 
 def test_windows_in_which_the_limit_was_not_reached_change_nothing() -> None:

@@ -150,10 +150,14 @@ def judge(samples: list[dict[str, Any]], warmup: int) -> dict[str, Any]:
     xs = [float(row["elapsed_s"]) for row in after]
     rss = [row["rss_mb"] for row in after]
     growth, trend = _fit(xs, rss)
-    half = len(after) // 2
     p99: dict[str, dict[str, float | bool]] = {}
-    for kind in sorted(k[7:] for k in after[0] if k.startswith("p99_ms_")):
-        series = [row.get(f"p99_ms_{kind}", 0.0) for row in after]
+    kinds = sorted({k[7:] for row in after for k in row if k.startswith("p99_ms_")})
+    for kind in kinds:
+        # a sample in which none of a kind succeeded has no p99 of it (not a p99 of 0)
+        series = [row[f"p99_ms_{kind}"] for row in after if f"p99_ms_{kind}" in row]
+        if len(series) < 2:
+            continue
+        half = len(series) // 2
         early, late = statistics.median(series[:half]), statistics.median(series[half:])
         p99[kind] = {
             "early_ms": round(early, 1),
@@ -235,7 +239,10 @@ def plot(samples: list[dict[str, Any]], warmup: int, path: Path) -> None:
     figure, axes = plt.subplots(5, 1, figsize=(9, 13), sharex=True)
     panels = [
         ("service RSS (MB)", ["rss_mb"]),
-        ("open sockets / WebSockets", ["open_sockets", "websockets"]),
+        (
+            "open sockets / WebSockets / admission limit",
+            ["open_sockets", "websockets", "admission_limit"],
+        ),
         ("event-loop lag, worst of sample (ms)", ["loop_lag_max_ms"]),
         ("p99 per route kind (ms)", sorted(k for k in samples[0] if k.startswith("p99_ms_"))),
         ("Cassandra pending compactions", ["pending_compactions"]),

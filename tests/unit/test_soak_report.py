@@ -48,3 +48,13 @@ def test_a_p99_that_doubles_fails() -> None:
 
 def test_too_few_samples_after_the_warm_up_are_not_judged() -> None:
     assert not judge(_samples([1.0] * 5, [1.0] * 5), warmup=3)["judged"]
+
+
+def test_a_sample_without_a_kind_is_not_a_p99_of_zero() -> None:
+    samples = _samples([100.0] * 7, [10.0] * 7)
+    for row in samples[4:]:
+        del row["p99_ms_send_dm"]  # no send succeeded in those samples
+    samples[5]["p99_ms_send_dm"] = 11.0
+    verdict = judge(samples, warmup=1)
+    assert verdict["p99"]["send_dm"]["least_ms"] == 10.0
+    assert verdict["p99"]["send_dm"]["late_ms"] == 10.5

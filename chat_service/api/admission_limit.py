@@ -14,9 +14,10 @@ concurrency limits:
   clamped to [`DECREASE_MAX`, `INCREASE_MAX`] and by at least one request either way, and
   kept within [floor, ceiling]. Above the target it falls in proportion (twice the target
   halves it); below, it grows while the latency allows.
-- A step down must pay: if the window after it is not at least `PAYING_GAIN` faster, the
-  latency is not this process's queue (a store or a machine slow at any concurrency), so
-  the limit goes back up to where it was and does not fall below that for `HOLD_S`. A
+- A step down must pay: until the target is met, every window must be at least
+  `PAYING_GAIN` faster than the one before the last step down; if one is not, the latency
+  is not this process's queue (a store or a machine slow at any concurrency), so the limit
+  goes back up to where it was and does not fall below that for `HOLD_S`. A
   latency target below what the stores can do then costs the target, not the traffic:
   without this, one stall left the limit at the floor, refusing most of a light load.
 
@@ -92,11 +93,13 @@ class LatencyLimit:
         self._window_started, self._latencies, self._reached = now, [], False
 
     def _steer(self, p90_s: float, now: float) -> None:
-        stepped_down, self._stepped_down_from = self._stepped_down_from, None
-        if stepped_down and p90_s > self._settings.target_s:
-            before, p90_before = stepped_down
-            if p90_s > PAYING_GAIN * p90_before:  # the step down did not pay: undo, hold
+        if p90_s <= self._settings.target_s:
+            self._stepped_down_from = None  # the steps down paid: the target is met
+        elif self._stepped_down_from:
+            before, p90_before = self._stepped_down_from
+            if p90_s > PAYING_GAIN * p90_before:  # the last step down did not pay: undo it
                 self.limit, self._held_at, self._held_until = before, before, now + HOLD_S
+                self._stepped_down_from = None
                 return
         proposed = self._next_limit(p90_s)
         if now < self._held_until:

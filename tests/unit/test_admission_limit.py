@@ -143,3 +143,13 @@ def test_without_a_target_the_limit_is_fixed() -> None:
     _window(limit, clock, 10.0)
     assert limit.limit == 16
     assert not limit.adaptive
+
+
+def test_a_step_that_seemed_to_pay_is_undone_when_the_latency_comes_back() -> None:
+    limit, clock = _limit(ceiling=8, floor=4)
+    _window(limit, clock, 0.2)
+    assert limit.limit == 4
+    _window(limit, clock, 0.1)  # at the floor, faster: the step seemed to pay
+    assert limit.limit == 4
+    _window(limit, clock, 0.19)  # as slow as at 8 again: the floor does not help
+    assert limit.limit == 8

@@ -19,6 +19,7 @@ RUN pip install --no-deps .
 FROM python:3.11-slim
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
+    MALLOC_ARENA_MAX=2 \
     HTTP_HOST=0.0.0.0 \
     HTTP_PORT=8000
 RUN useradd --create-home --uid 10001 chat

@@ -1,9 +1,11 @@
 """The soak's probes, files and judgement (bench/soak.py runs the load).
 
 Judgement, on the samples after the warm-up: memory is flat when the least-squares line
-through RSS rises by at most 5% over the run; p99 is flat for a kind when the median p99
-of the later half is at most 1.5 times that of the earlier half plus 5 ms (the machine's
-noise floor: other work shares its two cores).
+through RSS rises by at most 5% per 20 minutes (its slope times 20 minutes, as a share of
+its value where the warm-up ends: a 5-minute look and a 20-minute run are judged alike);
+p99 is flat for a kind when the median p99 of the later half is at most 1.5 times that of
+the earlier half plus 5 ms (the machine's noise floor: other work shares its two cores).
+The verdict also gives each kind's p99 spread after the warm-up (least and worst sample).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from chat_service.infra.settings import Settings
 MEMORY_GROWTH_LIMIT_PCT = 5.0
 P99_RATIO_LIMIT, P99_SLACK_MS = 1.5, 5.0
 _REFUSED = "admission_rejections_total"
+_LIMIT = "admission_in_flight_limit"
+TREND_SPAN_S = 20 * 60
 COMPACTIONS_CQL = (
     "SELECT pending_tasks, active_tasks FROM system_views.thread_pools "
     "WHERE name = 'CompactionExecutor'"
@@ -43,11 +47,14 @@ class Probe:
         )
         self._session = self._cluster.connect()
 
-    def rss_mb(self) -> float:
+    def _status(self, field: str) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return round(int(line.split()[1]) / 1024, 1)
-        return 0.0
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1])
+        return 0
+
+    def rss_mb(self) -> float:
+        return round(self._status("VmRSS") / 1024, 1)
 
     def open_sockets(self) -> int:
         fds = Path(f"/proc/{self.pid}/fd")
@@ -59,7 +66,7 @@ class Probe:
         values = {}
         for line in text.splitlines():
             name, _, value = line.partition(" ")
-            if name in ("event_loop_lag_seconds", "websocket_connections", _REFUSED):
+            if name in ("event_loop_lag_seconds", "websocket_connections", _REFUSED, _LIMIT):
                 values[name] = float(value)
         return values
 
@@ -88,11 +95,13 @@ class Probe:
         row: dict[str, Any] = {
             "rss_mb": self.rss_mb(),
             "open_sockets": self.open_sockets(),
+            "threads": self._status("Threads"),
             "websockets": int(values.get("websocket_connections", 0)),
             "loop_lag_max_ms": loop_lag_max_ms,
             "pending_compactions": await asyncio.to_thread(self.pending_compactions),
             "errors": sum(errors.values()),
             "refused_overloaded": int(refused),  # of the errors: 503 overloaded
+            "admission_limit": int(values.get(_LIMIT, 0)),  # at the sample
         }
         for kind, values_ms in sorted(latencies.items()):
             row[f"p99_ms_{kind}"] = _p99(values_ms)
@@ -117,15 +126,21 @@ def one_line(row: dict[str, Any]) -> str:
     return (
         f"rss {row['rss_mb']} MB, sockets {row['open_sockets']} (ws {row['websockets']}), "
         f"lag {row['loop_lag_max_ms']} ms, compactions {row['pending_compactions']}, "
-        f"errors {row['errors']} ({row['refused_overloaded']} refused); p99 ms {p99}"
+        f"errors {row['errors']} ({row['refused_overloaded']} refused, limit "
+        f"{row.get('admission_limit')}); p99 ms {p99}"
     )
 
 
-def _fit_growth_pct(xs: list[float], ys: list[float]) -> float:
-    """The rise of the least-squares line across the span, as a share of its start."""
+def _fit(xs: list[float], ys: list[float]) -> tuple[float, float]:
+    """The least-squares line's rise over the span and per 20 minutes, in % of its start."""
     slope, intercept = statistics.linear_regression(xs, ys)
     start = intercept + slope * xs[0]
-    return round(100 * slope * (xs[-1] - xs[0]) / start, 2) if start else 0.0
+    if not start:
+        return 0.0, 0.0
+    return (
+        round(100 * slope * (xs[-1] - xs[0]) / start, 2),
+        round(100 * slope * TREND_SPAN_S / start, 2),
+    )
 
 
 def judge(samples: list[dict[str, Any]], warmup: int) -> dict[str, Any]:
@@ -134,15 +149,21 @@ def judge(samples: list[dict[str, Any]], warmup: int) -> dict[str, Any]:
         return {"judged": False, "reason": f"{len(after)} samples after the warm-up (4 needed)"}
     xs = [float(row["elapsed_s"]) for row in after]
     rss = [row["rss_mb"] for row in after]
-    growth = _fit_growth_pct(xs, rss)
-    half = len(after) // 2
+    growth, trend = _fit(xs, rss)
     p99: dict[str, dict[str, float | bool]] = {}
-    for kind in sorted(k[7:] for k in after[0] if k.startswith("p99_ms_")):
-        series = [row.get(f"p99_ms_{kind}", 0.0) for row in after]
+    kinds = sorted({k[7:] for row in after for k in row if k.startswith("p99_ms_")})
+    for kind in kinds:
+        # a sample in which none of a kind succeeded has no p99 of it (not a p99 of 0)
+        series = [row[f"p99_ms_{kind}"] for row in after if f"p99_ms_{kind}" in row]
+        if len(series) < 2:
+            continue
+        half = len(series) // 2
         early, late = statistics.median(series[:half]), statistics.median(series[half:])
         p99[kind] = {
             "early_ms": round(early, 1),
             "late_ms": round(late, 1),
+            "least_ms": min(series),
+            "worst_ms": max(series),
             "flat": late <= P99_RATIO_LIMIT * early + P99_SLACK_MS,
         }
     return {
@@ -152,7 +173,8 @@ def judge(samples: list[dict[str, Any]], warmup: int) -> dict[str, Any]:
         "rss_mb_last": rss[-1],
         "rss_mb_max": max(rss),
         "rss_fit_growth_pct": growth,
-        "memory_flat": growth <= MEMORY_GROWTH_LIMIT_PCT,
+        "rss_trend_pct_per_20min": trend,
+        "memory_flat": trend <= MEMORY_GROWTH_LIMIT_PCT,
         "p99": p99,
         "p99_flat": all(entry["flat"] for entry in p99.values()),
         "errors": sum(row["errors"] for row in samples),
@@ -163,13 +185,17 @@ def verdict_text(verdict: dict[str, Any]) -> str:
     if not verdict.get("judged"):
         return f"soak: not judged: {verdict['reason']}"
     kinds = ", ".join(
-        f"{kind} {v['early_ms']}->{v['late_ms']} ms" for kind, v in verdict["p99"].items()
+        f"{kind} {v['early_ms']}->{v['late_ms']} ms (spread {v['least_ms']}..{v['worst_ms']})"
+        for kind, v in verdict["p99"].items()
     )
+    passed = verdict["memory_flat"] and verdict["p99_flat"]
     return (
-        f"soak: memory {'FLAT' if verdict['memory_flat'] else 'GROWING'} "
-        f"(RSS {verdict['rss_mb_first']} -> {verdict['rss_mb_last']} MB, fitted "
-        f"{verdict['rss_fit_growth_pct']:+.1f}% after warm-up); p99 "
-        f"{'FLAT' if verdict['p99_flat'] else 'RISING'} ({kinds}); errors {verdict['errors']}"
+        f"soak: {'PASS' if passed else 'FAIL'}: memory "
+        f"{'FLAT' if verdict['memory_flat'] else 'GROWING'} (RSS {verdict['rss_mb_first']} -> "
+        f"{verdict['rss_mb_last']} MB after warm-up, fitted trend "
+        f"{verdict['rss_trend_pct_per_20min']:+.1f}% per 20 min, limit "
+        f"{MEMORY_GROWTH_LIMIT_PCT:.0f}%); p99 {'FLAT' if verdict['p99_flat'] else 'RISING'} "
+        f"(earlier->later half medians: {kinds}); errors {verdict['errors']}"
     )
 
 
@@ -213,7 +239,10 @@ def plot(samples: list[dict[str, Any]], warmup: int, path: Path) -> None:
     figure, axes = plt.subplots(5, 1, figsize=(9, 13), sharex=True)
     panels = [
         ("service RSS (MB)", ["rss_mb"]),
-        ("open sockets / WebSockets", ["open_sockets", "websockets"]),
+        (
+            "open sockets / WebSockets / admission limit",
+            ["open_sockets", "websockets", "admission_limit"],
+        ),
         ("event-loop lag, worst of sample (ms)", ["loop_lag_max_ms"]),
         ("p99 per route kind (ms)", sorted(k for k in samples[0] if k.startswith("p99_ms_"))),
         ("Cassandra pending compactions", ["pending_compactions"]),

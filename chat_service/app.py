@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import WSCloseCode, web
 
-from chat_service.api.admission import AdmissionControl
+from chat_service.api.admission import AdmissionControl, admission_limits
 from chat_service.api.auth import auth_middleware
 from chat_service.api.context import CLIENT_ADDRESS_HEADER, HUB, LIVE, RENDERER, SERVICES
 from chat_service.api.cors import cors_middlewares
@@ -98,7 +98,7 @@ def create_app(settings: Settings) -> web.Application:
             *cors_middlewares(settings.cors_origins),
             # Before everything that costs: a refused request is not logged or timed.
             AdmissionControl(
-                settings.max_in_flight_requests, settings.overload_retry_after_s
+                admission_limits(settings), settings.overload_retry_after_s
             ).middleware,
             access_log_middleware,
             metrics_middleware,

@@ -11,6 +11,7 @@ import uvloop
 from aiohttp import web
 
 from chat_service.domain.errors import StoreUnavailable
+from chat_service.infra.allocator import limit_malloc_arenas
 from chat_service.infra.cassandra import SchemaMissing
 from chat_service.infra.errors_reporting import configure_error_reporting
 from chat_service.infra.heap import freeze_startup_objects
@@ -87,6 +88,7 @@ def _migrate(settings: CassandraSettings) -> int:
 def _serve(settings: Settings, host: str, port: int, *, reuse_port: bool) -> int:
     from chat_service.app import create_app
 
+    limit_malloc_arenas(settings.malloc_arena_max)  # before the driver's threads start
     uvloop.install()
     app = create_app(settings)
     app.on_startup.append(_settle_heap)  # runs after the services have connected

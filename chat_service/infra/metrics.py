@@ -81,7 +81,12 @@ WS_DROPPED = Counter(
 
 ADMISSION_REJECTIONS = Counter(
     "admission_rejections_total",
-    "Requests refused with 503 overloaded: the process had MAX_IN_FLIGHT_REQUESTS in flight",
+    "Requests refused with 503 overloaded: the process had its in-flight limit in flight",
+)
+ADMISSION_LIMIT = Gauge(
+    "admission_in_flight_limit",
+    "Requests admission control admits at once now (api/admission_limit.py moves it)",
+    multiprocess_mode="livesum",
 )
 EVENT_LOOP_LAG = Gauge(
     "event_loop_lag_seconds",

@@ -132,6 +132,12 @@ class Settings(CassandraSettings):
     # it `503 overloaded` with Retry-After. About capacity x latency budget per process.
     max_in_flight_requests: int = Field(128, ge=1, le=100_000)
     overload_retry_after_s: int = Field(1, ge=1, le=3600)
+    # The limit moves between these (api/admission_limit.py) to keep the p90 of admitted
+    # requests near the target; a target of 0 keeps it at MAX_IN_FLIGHT_REQUESTS.
+    admission_latency_target_ms: float = Field(40.0, ge=0, le=60_000)
+    admission_min_in_flight: int = Field(4, ge=1, le=100_000)
+    # glibc malloc arenas of a serve process (infra/allocator.py); 0: glibc's default.
+    malloc_arena_max: int = Field(2, ge=0, le=1024)
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_timeout_s: float = Field(1.0, gt=0, le=30)

@@ -4,9 +4,14 @@ client_message_id and is retried with the same id until it is acknowledged."""
 from __future__ import annotations
 
 import asyncio
+import json
+import shutil
+import subprocess
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import aiohttp
 
@@ -119,3 +124,56 @@ async def _read(http: aiohttp.ClientSession, url: str, params: dict, token: str)
             assert r.status == 503, await r.text()
         await asyncio.sleep(0.5)
     raise AssertionError(f"{url} kept answering 503")
+
+
+LOADGEN_SOURCE = Path(__file__).parent / "loadgen"
+
+
+@dataclass
+class Offered:
+    """What tests/faults/loadgen saw of one plan."""
+
+    statuses: Counter[int]
+    admitted_ms: list[float]
+    refusals: Counter[str]  # "Retry-After code" of every 503
+
+    def p99_ms(self) -> float:
+        ordered = sorted(self.admitted_ms)
+        return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))] if ordered else 0.0
+
+
+def build_loadgen(into: Path) -> Path:
+    """Compile the Go load generator (the standard library only; Go's build cache makes a
+    second build take a moment)."""
+    go = shutil.which("go")
+    assert go, "the overload test drives tests/faults/loadgen, which needs Go on PATH"
+    binary = into / "loadgen"
+    subprocess.run([go, "build", "-o", str(binary), "."], cwd=LOADGEN_SOURCE, check=True)
+    return binary
+
+
+async def offer_sends(
+    loadgen: Path, base: str, users: list[tuple[str, str]], mode: str, duration_s: float,
+    *, rate: float = 0.0, concurrency: int = 0,
+) -> Offered:  # fmt: skip
+    """Direct sends between random pairs of `users`, closed loop (`concurrency` senders)
+    or open loop (`rate` a second), run by the Go generator in its own process."""
+    senders = [
+        {"token": token, "recipient": other}
+        for name, token in users
+        for other, _ in users
+        if other != name
+    ]
+    plan = {"url": base, "mode": mode, "duration_s": duration_s, "rate": rate,
+            "concurrency": concurrency, "senders": senders}  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        str(loadgen), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
+    )
+    output, _ = await process.communicate(json.dumps(plan).encode())
+    assert process.returncode == 0, f"loadgen exited {process.returncode}"
+    seen = json.loads(output)
+    return Offered(
+        Counter({int(status): n for status, n in seen["statuses"].items()}),
+        seen["admitted_ms"] or [],
+        Counter(seen["refusals"]),
+    )

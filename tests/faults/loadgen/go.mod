@@ -1,0 +1,3 @@
+module chatservice/loadgen
+
+go 1.22

@@ -21,7 +21,6 @@ from typing import Any
 from cassandra.query import BatchStatement, BatchType
 
 from chat_service.domain.clock import to_millis
-from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.events import Event, streams_of
 from chat_service.domain.ids import day_bucket, epoch_ns
 from chat_service.domain.models import Message, Version

@@ -92,7 +92,7 @@ class TimelineStore:
             f"WHERE {owner} = ? AND bucket IN ? AND message_id IN ?",
             "soft_delete": f"UPDATE {t.messages} SET content = null, attachment_type = null, "
             f"attachment_url = null, mentions = null, deleted = true "
-            f"WHERE {owner} = ? AND bucket = ? AND message_id = ?",
+            f"WHERE {owner} = ? AND bucket = ? AND message_id = ? IF EXISTS",
         }
         statements = {name: await db.prepare(text) for name, text in cql.items()}
         tallies = await BucketTallies.create(db, t.messages, owner, t.index)
@@ -146,7 +146,21 @@ class TimelineStore:
         )
 
     async def soft_delete(self, owner: object, message_id: uuid.UUID) -> None:
-        await self._db.execute(self._s["soft_delete"], (owner, day_bucket(message_id), message_id))
+        """Blank the copy, as a lightweight transaction too: an edit's cells carry its Paxos
+        ballot's timestamp, which a plain write's client timestamp may precede, so a plain
+        delete racing an edit could lose to it and leave the text in a deleted row. Both
+        through Paxos, the later one is also the newer."""
+        key = (owner, day_bucket(message_id), message_id)
+
+        def settled(rows: list[Any]) -> bool | None:
+            return True if not rows or rows[0].deleted else None  # gone, or blanked: done
+
+        await self._db.conditional(
+            self._s["soft_delete"],
+            key,
+            answer=lambda row: True,  # not applied: no such copy, nothing to blank
+            settle=SerialRead(self._s["edited"], key, settled),
+        )
 
     # Reads.
 

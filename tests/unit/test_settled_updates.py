@@ -82,6 +82,26 @@ async def test_an_edit_settles_an_unknown_outcome(
     assert session.inserts == [] and session.settles == []
 
 
+@pytest.mark.parametrize(
+    ("deletes", "settles"),
+    [
+        ([[Spent(True)]], []),
+        ([UNKNOWN], [[Edited(True, None)]]),  # ours (or another delete) landed
+        ([UNKNOWN, [Spent(True)]], [[Edited(False, None)]]),  # not yet: again
+        ([UNKNOWN, [Spent(True)]], [None]),  # the read could not tell: again
+    ],
+)
+async def test_a_soft_delete_is_conditional_and_settles_an_unknown_outcome(
+    deletes: list[Any], settles: list[Any]
+) -> None:
+    session = ScriptedSession(deletes, settles)
+    tallies = BucketTallies(session, {}, time.time_ns)  # type: ignore[arg-type]
+    statements = {"soft_delete": "soft_delete", "edited": "edited"}
+    store = TimelineStore(session, statements, False, tallies)  # type: ignore[arg-type]
+    await store.soft_delete("room", uuid.uuid1())
+    assert session.inserts == [] and session.settles == []
+
+
 Used = namedtuple("Used", "used")
 
 

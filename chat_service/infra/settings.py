@@ -134,7 +134,7 @@ class Settings(CassandraSettings):
     overload_retry_after_s: int = Field(1, ge=1, le=3600)
     # The limit moves between these (api/admission_limit.py) to keep the p90 of admitted
     # requests near the target; a target of 0 keeps it at MAX_IN_FLIGHT_REQUESTS.
-    admission_latency_target_ms: float = Field(40.0, ge=0, le=60_000)
+    admission_latency_target_ms: float = Field(0.0, ge=0, le=60_000)
     admission_min_in_flight: int = Field(4, ge=1, le=100_000)
     # glibc malloc arenas of a serve process (infra/allocator.py); 0: glibc's default.
     malloc_arena_max: int = Field(2, ge=0, le=1024)

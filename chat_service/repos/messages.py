@@ -225,10 +225,17 @@ class MessageRepository:
 
     async def soft_delete(self, message: Message, user_copies: Sequence[str]) -> None:
         """Drop the text (and attachment) from every copy, keeping the row as a tombstone,
-        with its earlier versions and the mentions it made."""
+        then its earlier versions and the mentions it made.
+
+        Versions go after the copies: an edit keeps the text it replaces before its own
+        conditional write, so an edit applied before this delete kept its version before
+        the copies were blanked, hence before the erase; one after it is refused and takes
+        its version back. Erased at once, a racing edit's version could outlive the erase."""
         await asyncio.gather(
             self.conversations.soft_delete(message.conversation_id, message.id),
             *(self.users.soft_delete(person, message.id) for person in user_copies),
+        )
+        await asyncio.gather(
             self.versions.erase(message.conversation_id, message.id),
             self.mentions.remove(message.id, message.mentions),
         )

@@ -27,12 +27,12 @@ from chat_service.infra.settings import load_settings
 FLAMES = run.ROOT / "bench" / "flame"
 
 
-def record(pid: int, seconds: float, svg: Path, rate: int) -> subprocess.Popen[bytes]:
-    """py-spy sampling `pid` for `seconds`, writing `svg` when it ends."""
+def record(pid: int, seconds: float, output: Path, rate: int, form: str) -> subprocess.Popen[bytes]:
+    """py-spy sampling `pid` for `seconds`, writing `output` in `form` when it ends."""
     command = [
         str(Path(sys.executable).with_name("py-spy")), "record", "--pid", str(pid),
         "--duration", str(int(seconds)), "--rate", str(rate), "--nonblocking",
-        "--format", "flamegraph", "--output", str(svg),
+        "--format", form, "--output", str(output),
     ]  # fmt: skip
     return subprocess.Popen(command, stdout=subprocess.DEVNULL)
 
@@ -44,6 +44,12 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--rate", type=int, default=200, help="samples per second")
+    parser.add_argument(
+        "--format",
+        choices=("flamegraph", "raw"),
+        default="flamegraph",
+        help="raw: collapsed stacks, one line each, for grep and sort (a .txt file)",
+    )
     parser.add_argument(
         "--reuse-seed",
         action="store_true",
@@ -68,14 +74,16 @@ def main() -> int:
         if args.warmup:
             run.run_scenario(args.only, extra, seed_file, args.warmup, service.pid)
         FLAMES.mkdir(exist_ok=True)
-        svg = FLAMES / f"{args.only}-{args.label}.svg"
-        sampler = record(service.pid, args.duration, svg, args.rate)
+        suffix = "svg" if args.format == "flamegraph" else "txt"
+        output = FLAMES / f"{args.only}-{args.label}.{suffix}"
+        sampler = record(service.pid, args.duration, output, args.rate, args.format)
         time.sleep(0.5)  # attached before the load starts
         result = run.run_scenario(args.only, extra, seed_file, args.duration, service.pid)
         sampler.wait()
     finally:
         run.stop_service(service)
-    print(json.dumps({"scenario": args.only, "svg": str(svg.relative_to(run.ROOT)), **result}))
+    profile = str(output.relative_to(run.ROOT))
+    print(json.dumps({"scenario": args.only, "profile": profile, **result}))
     return 0
 
 

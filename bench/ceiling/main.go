@@ -8,9 +8,12 @@
 // both participants' copies, the sender's activity and read marker (one statement), the
 // recipient's activity, the sender's member-row read marker, the rows that create the
 // direct conversation and the change-log row, then the message's search terms (3 scopes
-// x 11 terms, one unlogged batch per scope). Other modes are the earlier write
-// ("send_counters": two statements for the sender's list row and the counter batch after
-// it) and its parts, so that each piece's cost can be read off (docs/data-model.md).
+// x 11 terms, in ten partitions per scope as in search_terms, one unlogged batch per scope).
+// "send_wide" is the same with the terms of a scope in one partition (search_postings,
+// migration 0011), one batch for all scopes: what the service writes now. Other modes are
+// the earlier write ("send_counters": two statements for the sender's list row and the
+// counter batch after it) and its parts, so that each piece's cost can be read off
+// (docs/data-model.md).
 //
 //	go run ./bench/ceiling -keyspace chat_bench -mode send -concurrency 64 -duration 10s
 //
@@ -48,6 +51,9 @@ const (
 		USING TTL 691200`
 	searchTerm = `INSERT INTO search_terms (scope, time_window, prefix, term, message_id)
 		VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?`
+	// searchPosting: the same rows with every term of a scope's window in one partition.
+	searchPosting = `INSERT INTO search_postings (scope, time_window, term, message_id)
+		VALUES (?, ?, ?, ?) USING TIMESTAMP ?`
 	readUser = `UPDATE conversations_by_user USING TIMESTAMP ? SET last_read_message_id = ?
 		WHERE username = ? AND conversation_id = ?`
 	readMember = `UPDATE conversation_members USING TIMESTAMP ? SET last_read_message_id = ?
@@ -179,6 +185,41 @@ func searchBatches(s *gocql.Session, m message) error {
 	return err
 }
 
+// searchWide: the same rows, one partition per scope (search_postings), one request.
+func searchWide(s *gocql.Session, m message) error {
+	window := m.bucket / 7
+	b := s.NewBatch(gocql.UnloggedBatch)
+	for _, scope := range scopes(m) {
+		for _, term := range terms {
+			b.Query(searchPosting, scope, window, term, m.id, m.atMicros)
+		}
+	}
+	return s.ExecuteBatch(b)
+}
+
+// searchWidePerScope: search_postings, one single-partition batch per scope, at once
+// (Cassandra never warns about the size of a batch of one partition).
+func searchWidePerScope(s *gocql.Session, m message) error {
+	window := m.bucket / 7
+	errs := make(chan error, 3)
+	for _, scope := range scopes(m) {
+		go func(scope string) {
+			b := s.NewBatch(gocql.UnloggedBatch)
+			for _, term := range terms {
+				b.Query(searchPosting, scope, window, term, m.id, m.atMicros)
+			}
+			errs <- s.ExecuteBatch(b)
+		}(scope)
+	}
+	var err error
+	for range scopes(m) {
+		if e := <-errs; e != nil {
+			err = e
+		}
+	}
+	return err
+}
+
 // searchSingles: the same rows, one statement per partition at once (the earlier write).
 func searchSingles(s *gocql.Session, m message) error {
 	window := m.bucket / 7
@@ -265,14 +306,23 @@ var operations = map[string]func(*gocql.Session, message) error{
 	},
 	"search_batches": searchBatches,
 	"search_singles": searchSingles,
+	"search_wide":    searchWide,
+	"search_wide3":   searchWidePerScope,
+	"send_wide": func(s *gocql.Session, m message) error {
+		if err := s.ExecuteBatch(copies(s, gocql.LoggedBatch, m, after)); err != nil {
+			return err
+		}
+		return searchWide(s, m)
+	},
 }
 
 func main() {
 	host := flag.String("host", "127.0.0.1", "a Cassandra node")
 	port := flag.Int("port", 9042, "its CQL port")
 	keyspace := flag.String("keyspace", "chat_bench", "a keyspace migrated by chat-service")
-	mode := flag.String("mode", "send", "send | send_counters | logged | logged_known | "+
-		"logged_unfolded | unlogged | counters | search_batches | search_singles")
+	mode := flag.String("mode", "send_wide", "send_wide | send | send_counters | logged | "+
+		"logged_known | logged_unfolded | unlogged | counters | search_wide | search_wide3 | "+
+		"search_batches | search_singles")
 	cassandraPid := flag.Int("cassandra-pid", 0, "Cassandra's process id: report its CPU per operation")
 	concurrency := flag.Int("concurrency", 64, "operations in flight (closed loop)")
 	rate := flag.Float64("rate", 0, "operations per second (open loop; 0: closed loop)")

@@ -1,12 +1,14 @@
-"""The search index in Cassandra: `search_terms` rows (scope, window, term, message id) and
-the `search_windows` each scope has terms in (migration 0006, docs/data-model.md "Search").
+"""The search index in Cassandra: `search_postings` rows (scope, window, term, message id)
+and the `search_windows` each scope has terms in (migrations 0011 and 0006,
+docs/data-model.md "Search").
 
 A scope is a timeline's name (`c:<conversation id>`, `u:<username>`), a window
-`WINDOW_DAYS` days of message ids. A query reads, per window, one clustering range of one
-partition per word (a whole word is a range of one term, the last word a prefix range), and
-intersects the ids in memory. Rows are written with explicit timestamps (the message's time,
-or the edit's), and removed with the time of the edit or the delete, so a removal always
-wins over the rows of the text it removes, whatever order the requests arrive in.
+`WINDOW_DAYS` days of message ids, and each (scope, window) one partition. A query reads,
+per window, one clustering range of that partition per word (a whole word is a range of one
+term, the last word a prefix range), and intersects the ids in memory. Rows are written
+with explicit timestamps (the message's time, or the edit's), and removed with the time of
+the edit or the delete, so a removal always wins over the rows of the text it removes,
+whatever order the requests arrive in.
 """
 
 from __future__ import annotations
@@ -20,15 +22,16 @@ from typing import Any
 from cassandra.query import BatchStatement, BatchType
 
 from chat_service.domain.ids import NS_PER_DAY, epoch_ns, sort_key, timeuuid_from_ticks
-from chat_service.domain.search import MIN_TERM, SearchQuery
+from chat_service.domain.search import SearchQuery
 from chat_service.infra.caches import NamedCache
 from chat_service.infra.cassandra import CassandraSession
 
 WINDOW_DAYS = 7
-PREFIX = MIN_TERM  # characters of the term in the partition key: any word is one partition
 SCAN_CAP = 5000  # ids read per word and window: bounds a query on a very common word
 WINDOWS_PER_PAGE = 26  # windows one request walks (half a year) before it answers
-BATCH_PARTITIONS = 10  # partitions per unlogged batch of index rows: Cassandra warns past 10
+# Rows per unlogged batch: under Cassandra's 5 KiB batch-size warning for rows of the longest
+# terms (a batch spans at most the scopes of one message, never more than ten partitions).
+BATCH_ROWS = 40
 _TOP = 2**31 - 1
 _LAST_CHAR = "\U0010ffff"
 _GREGORIAN_OFFSET_TICKS = 0x01B21DD213814000
@@ -68,12 +71,12 @@ class SearchIndex:
     async def create(
         cls, db: CassandraSession, known_windows: NamedCache[tuple[str, int], bool]
     ) -> SearchIndex:
-        where = "WHERE scope = ? AND time_window = ? AND prefix = ?"
-        select = f"SELECT message_id FROM search_terms {where}"
+        where = "WHERE scope = ? AND time_window = ?"
+        select = f"SELECT message_id FROM search_postings {where}"
         cql = {
-            "insert": "INSERT INTO search_terms (scope, time_window, prefix, term, message_id) "
-            "VALUES (?, ?, ?, ?, ?) USING TIMESTAMP ?",
-            "delete": f"DELETE FROM search_terms USING TIMESTAMP ? {where} "
+            "insert": "INSERT INTO search_postings (scope, time_window, term, message_id) "
+            "VALUES (?, ?, ?, ?) USING TIMESTAMP ?",
+            "delete": f"DELETE FROM search_postings USING TIMESTAMP ? {where} "
             "AND term = ? AND message_id = ?",
             "window": "INSERT INTO search_windows (scope, time_window) VALUES (?, ?)",
             "windows": "SELECT time_window FROM search_windows "
@@ -88,14 +91,14 @@ class SearchIndex:
     ) -> None:
         """Index `message_id` under `terms` in every scope, written at `at_us`."""
         window = window_of(message_id)
+        insert = self._s["insert"]
         rows = [
-            ((scope, term[:PREFIX]), self._s["insert"].bind(
-                (scope, window, term[:PREFIX], term, message_id, at_us)))
+            insert.bind((scope, window, term, message_id, at_us))
             for scope in scopes
             for term in terms
-        ]  # fmt: skip
+        ]
         new = [scope for scope in scopes if (scope, window) not in self._known_windows]
-        rows.extend(((scope, ""), self._s["window"].bind((scope, window))) for scope in new)
+        rows.extend(self._s["window"].bind((scope, window)) for scope in new)
         await self._write(rows)
         for scope in new:
             self._known_windows[(scope, window)] = True
@@ -105,14 +108,14 @@ class SearchIndex:
     ) -> None:
         """Delete the rows of `terms` for `message_id` in every scope, as of `at_us`."""
         window = window_of(message_id)
+        delete = self._s["delete"]
         await self._write(
             [
-                ((scope, term[:PREFIX]), self._s["delete"].bind(
-                    (at_us, scope, window, term[:PREFIX], term, message_id)))
+                delete.bind((at_us, scope, window, term, message_id))
                 for scope in scopes
                 for term in terms
             ]
-        )  # fmt: skip
+        )
 
     async def find(
         self, scope: str, query: SearchQuery, before: uuid.UUID | None, wanted: int
@@ -137,37 +140,29 @@ class SearchIndex:
     async def _in_window(self, scope: str, window: int, query: SearchQuery) -> set[uuid.UUID]:
         s, p = self._s, query.prefix
         reads = [
-            self._db.execute(s["term"], (scope, window, word[:PREFIX], word, SCAN_CAP))
-            for word in query.words
+            self._db.execute(s["term"], (scope, window, word, SCAN_CAP)) for word in query.words
         ]
-        reads.append(
-            self._db.execute(s["prefix"], (scope, window, p[:PREFIX], p, p + _LAST_CHAR, SCAN_CAP))
-        )
+        reads.append(self._db.execute(s["prefix"], (scope, window, p, p + _LAST_CHAR, SCAN_CAP)))
         found: set[uuid.UUID] | None = None
         for rows in await asyncio.gather(*reads):
             ids = {row.message_id for row in rows}
             found = ids if found is None else found & ids
         return found or set()
 
-    async def _write(self, rows: list[tuple[tuple[str, str], Any]]) -> None:
-        """Every row at once, in unlogged batches of at most `BATCH_PARTITIONS` partitions
-        each (Cassandra warns past ten): a message's rows fall in a dozen partitions per
-        scope, and one request per batch costs both sides far less than one per partition
-        (bench/ceiling, docs/data-model.md). The index is derived and each row idempotent,
-        so a retry repeats it harmlessly."""
-        partitions: dict[tuple[str, str], list[Any]] = {}
-        for partition, statement in rows:
-            partitions.setdefault(partition, []).append(statement)
-        groups = list(partitions.values())
+    async def _write(self, rows: list[Any]) -> None:
+        """Every row at once, in unlogged batches of at most `BATCH_ROWS` rows: a message's
+        rows fall in one partition per scope (and its scopes' window rows), so a direct
+        message of ordinary length is one request. Per partition, one request per batch
+        costs Cassandra far less than one per row (bench/ceiling, docs/data-model.md). The
+        index is derived and each row idempotent, so a retry repeats it harmlessly."""
         writes = []
-        for start in range(0, len(groups), BATCH_PARTITIONS):
-            chunk = groups[start : start + BATCH_PARTITIONS]
-            if len(chunk) == 1 and len(chunk[0]) == 1:
-                writes.append(self._db.execute(chunk[0][0]))
+        for start in range(0, len(rows), BATCH_ROWS):
+            chunk = rows[start : start + BATCH_ROWS]
+            if len(chunk) == 1:
+                writes.append(self._db.execute(chunk[0]))
                 continue
             batch = BatchStatement(BatchType.UNLOGGED)
-            for statements in chunk:
-                for statement in statements:
-                    batch.add(statement)
+            for statement in chunk:
+                batch.add(statement)
             writes.append(self._db.execute(batch))
         await asyncio.gather(*writes)

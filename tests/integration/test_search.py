@@ -198,13 +198,13 @@ async def _index_rows(
     db = await CassandraSession.connect(settings, keyspace=settings.cassandra_keyspace)
     try:
         select = await db.prepare(
-            "SELECT term FROM search_terms WHERE scope = ? AND time_window = ? "
-            "AND prefix = ? AND term = ? AND message_id = ?"
+            "SELECT term FROM search_postings WHERE scope = ? AND time_window = ? "
+            "AND term = ? AND message_id = ?"
         )
         rows = []
         for scope in scopes:
             for term in message_terms(text):
-                key = (scope, window_of(message_id), term[:2], term, message_id)
+                key = (scope, window_of(message_id), term, message_id)
                 rows += await db.execute(select, key)
     finally:
         await db.close()

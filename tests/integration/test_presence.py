@@ -140,6 +140,15 @@ async def test_two_processes_one_user(online: OnlineUsers) -> None:
     assert await online.offline(name, "one", NOW_MS + 6, 900) is Offline.OFFLINE  # saved lately
 
 
+async def test_a_missed_save_is_due_again(online: OnlineUsers) -> None:
+    name = unique_name()
+    await online.online([name], "one", NOW_MS, 60_000)
+    assert await online.offline(name, "one", NOW_MS + 1, 900) is Offline.OFFLINE_SAVE
+    await online.save_missed(name)
+    await online.online([name], "one", NOW_MS + 2, 60_000)
+    assert await online.offline(name, "one", NOW_MS + 3, 900) is Offline.OFFLINE_SAVE
+
+
 async def test_a_dead_process_entries_run_out(online: OnlineUsers) -> None:
     name, other = unique_name(), unique_name()
     await online.online([name, other], "dead", NOW_MS, 60_000)

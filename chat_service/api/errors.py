@@ -19,6 +19,15 @@ class UnsupportedMediaType(errors.DomainError):
     code = "unsupported_media_type"
 
 
+class ClientDisconnected(Exception):
+    """The client closed its connection before its request was read (a phone losing its
+    network, a closed tab): nothing can be answered, and it is not the server's error."""
+
+
+# nginx's status for a request its client closed: what the access log and the request
+# metrics record (not a 5xx), never sent, as nobody is there to read it.
+CLIENT_CLOSED_REQUEST = 499
+
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.InvalidInput: 400,
     errors.Unauthenticated: 401,
@@ -66,6 +75,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         code = _HTTP_CODES.get(exc.status, "http_error")
         headers = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
         return error_response(exc.status, code, exc.reason, headers=headers)
+    except ClientDisconnected:
+        log.debug("request.client_disconnected")
+        return web.Response(status=CLIENT_CLOSED_REQUEST)
     except Exception as exc:
         log.exception("request.unhandled_error")
         sentry_sdk.capture_exception(exc)  # a no-op unless SENTRY_DSN configured reporting

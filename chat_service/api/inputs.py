@@ -4,7 +4,8 @@ gets it parsed from the path, the query string or the JSON body, validated once.
 Path values come first: an id that names nothing gets `404` (as a missing one would),
 before the body or the query is looked at. Then the body must be a JSON object (`415` for
 another content type, `400 invalid_json` otherwise), and the model's rules give `400
-invalid_input` with one `details` entry per invalid field.
+invalid_input` with one `details` entry per invalid field. A client that goes away while
+sending the body is `ClientDisconnected` (logged as such, not as a server error).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import orjson
 from aiohttp import web
 from pydantic import ValidationError
 
-from chat_service.api.errors import UnsupportedMediaType
+from chat_service.api.errors import ClientDisconnected, UnsupportedMediaType
 from chat_service.api.schemas.base import BodyInput, QueryInput, RequestModel
 from chat_service.api.schemas.errors import invalid_input
 from chat_service.domain.errors import InvalidInput, NotFound
@@ -55,7 +56,10 @@ async def json_object(request: web.Request) -> dict[str, Any]:
     and aiohttp bodies over the app's `client_max_size` (413), so neither exhausts us."""
     if request.headers.get("Content-Type", "") and not _is_json(request.content_type):
         raise UnsupportedMediaType("The body must be application/json.")
-    raw = await request.read()
+    try:
+        raw = await request.read()
+    except ConnectionResetError as exc:  # aiohttp's "Connection lost": the client went away
+        raise ClientDisconnected from exc
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:

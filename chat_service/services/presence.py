@@ -4,8 +4,9 @@ This process counts its own users' sockets; Redis knows which processes hold eac
 (`repos/cache/presence.py`), renewed every `renew_s` by `renew_every`, so two devices on
 two processes work and a crashed process's users go offline within `ttl_s`. When a user's
 last socket anywhere closes, Redis records when; Cassandra's copy (`repos/presence.py`) is
-written at most every `save_every_s` per user. Presence is pulled (`read`), never
-broadcast. Redis being down degrades presence (logged), never a socket.
+written at most every `save_every_s` per user (a save Cassandra missed does not count).
+Presence is pulled (`read`), never broadcast. Redis being down degrades presence (logged),
+never a socket.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class OnlineStore(Protocol):
         self, usernames: Sequence[str], now_ms: int
     ) -> list[tuple[bool, int | None]]: ...
     async def remember_last_seen(self, found: dict[str, int | None]) -> None: ...
+    async def save_missed(self, username: str) -> None: ...
 
 
 class LastSeenStore(Protocol):
@@ -88,7 +90,13 @@ class PresenceService:
         try:
             outcome = await self._online.offline(username, self._process, now, self._save_every_s)
             if outcome is Offline.OFFLINE_SAVE:
-                await self._saved.save_last_seen(username, now)
+                try:
+                    await self._saved.save_last_seen(username, now)
+                except StoreUnavailable:
+                    # Not saved: it must not count as saved lately, or no save would be
+                    # tried for `save_every_s` and Cassandra's copy would miss this time.
+                    await self._online.save_missed(username)
+                    raise
         except (RedisError, StoreUnavailable) as exc:
             log.warning("presence.offline_failed", error=str(exc))
         if self._sockets[username] > 0:  # a socket opened again meanwhile

@@ -17,7 +17,6 @@ from chat_service.domain.ids import (
     epoch_ns,
 )
 from chat_service.domain.models import Message
-from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.settings import Settings
 from chat_service.repos.bucket_tallies import (
@@ -26,9 +25,9 @@ from chat_service.repos.bucket_tallies import (
     SETTLE_NS,
     BucketTallies,
 )
-from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.messages import MessageRepository
 from tests.integration.api import API, bearer, login, new_user, register, send_dm
+from tests.integration.message_seeding import message_repository, store_direct
 
 # Messages per day, oldest first, ending today: an empty day, a day of one message, days
 # longer than the cache (500) and than several anchors.
@@ -48,14 +47,6 @@ async def history(client: TestClient, migrated: Settings):
     through the repository; yields what the tests need."""
     ann, headers = await new_user(client, "tally")
     bob = await register(client)
-    db = await CassandraSession.connect(migrated, keyspace=migrated.cassandra_keyspace)
-    caches = CacheRegistry()
-    repo = await MessageRepository.create(
-        db,
-        await ConversationRepository.create(db),
-        known_buckets=caches.fifo("known_bucket_rows", 1_000),
-        known_direct=caches.fifo("known_direct_conversations", 1_000),
-    )
     factory = TimeUuidFactory()
     conversation = direct_conversation_id(ann, bob)
     today_ns = time.time_ns()
@@ -73,17 +64,11 @@ async def history(client: TestClient, migrated: Settings):
                     content=f"day -{days_ago} #{n}",
                 )
             )
-    semaphore = asyncio.Semaphore(32)
-
-    async def store(message: Message) -> None:
-        async with semaphore:
-            await repo.store(message, (message.sender, message.recipient))
-
-    await asyncio.gather(*(store(m) for m in messages))
-    for message in messages[5::97]:  # deleted messages keep their place
-        await repo.soft_delete(message, (message.sender, message.recipient))
-    yield {"ann": ann, "bob": bob, "headers": headers, "repo": repo, "db": db}
-    await db.close()
+    async with message_repository(migrated) as (db, repo):
+        await store_direct(repo, messages, at_once=32)
+        for message in messages[5::97]:  # deleted messages keep their place
+            await repo.soft_delete(message, (message.sender, message.recipient))
+        yield {"ann": ann, "bob": bob, "headers": headers, "repo": repo, "db": db}
 
 
 async def _scan(repo: MessageRepository, ann: str) -> list[str]:

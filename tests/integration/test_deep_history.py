@@ -1,7 +1,6 @@
 """A user with 10,000 direct messages: page 1 comes from the cache, deep pages from
 Cassandra by skipping whole day buckets by their counters."""
 
-import asyncio
 import time
 
 import pytest
@@ -9,12 +8,9 @@ from aiohttp.test_utils import TestClient
 
 from chat_service.domain.ids import NS_PER_DAY, TimeUuidFactory, direct_conversation_id
 from chat_service.domain.models import Message
-from chat_service.infra.caches import CacheRegistry
-from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.settings import Settings
-from chat_service.repos.conversations import ConversationRepository
-from chat_service.repos.messages import MessageRepository
 from tests.integration.api import API, new_user, register
+from tests.integration.message_seeding import message_repository, store_direct
 
 TOTAL = 10_000
 DAYS = 5  # spread over several buckets, so skipping by counters is exercised
@@ -25,14 +21,6 @@ async def heavy_user(client: TestClient, migrated: Settings) -> tuple[dict[str, 
     """Ann with 10,000 messages to and from Bob over five days; ids newest first."""
     ann, headers = await new_user(client, "heavy")
     bob = await register(client)
-    db = await CassandraSession.connect(migrated, keyspace=migrated.cassandra_keyspace)
-    caches = CacheRegistry()
-    repo = await MessageRepository.create(
-        db,
-        await ConversationRepository.create(db),
-        known_buckets=caches.fifo("known_bucket_rows", 1_000),
-        known_direct=caches.fifo("known_direct_conversations", 1_000),
-    )
     factory = TimeUuidFactory()
     start_ns = time.time_ns() - DAYS * NS_PER_DAY
     step = DAYS * NS_PER_DAY // TOTAL
@@ -47,16 +35,8 @@ async def heavy_user(client: TestClient, migrated: Settings) -> tuple[dict[str, 
         )
         for i in range(TOTAL)
     ]
-    semaphore = asyncio.Semaphore(64)
-
-    async def store(message: Message) -> None:
-        async with semaphore:
-            await repo.store(message, (message.sender, message.recipient))
-
-    try:
-        await asyncio.gather(*(store(message) for message in messages))
-    finally:
-        await db.close()
+    async with message_repository(migrated) as (_, repo):
+        await store_direct(repo, messages, at_once=64)
     return headers, [str(message.id) for message in reversed(messages)]
 
 

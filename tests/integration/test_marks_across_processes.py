@@ -38,6 +38,15 @@ async def _user(http: aiohttp.ClientSession, base: str) -> tuple[str, str]:
     return name, login["token"]
 
 
+async def _group_of_two(http: aiohttp.ClientSession, base: str) -> tuple[str, str, str]:
+    """Ann's new group with Bob, made through `base`: Ann's token, Bob's, and the
+    conversation's path (`conversations/<id>`)."""
+    _, ann_token = await _user(http, base)
+    bob, bob_token = await _user(http, base)
+    group = await _call(http, "POST", f"{base}/conversations", ann_token, name="G", members=[bob])
+    return ann_token, bob_token, f"conversations/{group['id']}"
+
+
 async def _eventually(read: Any, expected: Any) -> None:
     """`read()` answers `expected` within 100 tries (the bus delivers in milliseconds)."""
     for _ in range(100):
@@ -53,12 +62,7 @@ async def test_a_change_through_one_process_shows_through_the_other(
 ) -> None:
     one, other = (f"{service.url}/api/v1" for service in pair)
     async with aiohttp.ClientSession() as http:
-        _, ann_token = await _user(http, one)
-        bob, bob_token = await _user(http, one)
-        group = await _call(
-            http, "POST", f"{one}/conversations", ann_token, name="T", members=[bob]
-        )
-        room = f"conversations/{group['id']}"
+        ann_token, bob_token, room = await _group_of_two(http, one)
         sent = await _call(http, "POST", f"{one}/{room}/messages", ann_token, content="hi")
 
         async def marks_on_other() -> tuple[list[dict[str, Any]], bool]:
@@ -82,12 +86,7 @@ async def test_a_quote_outside_the_page_follows_an_edit_and_a_delete_made_elsewh
 ) -> None:
     one, other = (f"{service.url}/api/v1" for service in pair)
     async with aiohttp.ClientSession() as http:
-        _, ann_token = await _user(http, one)
-        bob, bob_token = await _user(http, one)
-        group = await _call(
-            http, "POST", f"{one}/conversations", ann_token, name="Q", members=[bob]
-        )
-        room = f"conversations/{group['id']}"
+        ann_token, bob_token, room = await _group_of_two(http, one)
         quoted = await _call(http, "POST", f"{one}/{room}/messages", ann_token, content="first")
         await _call(http, "POST", f"{one}/{room}/messages", ann_token, content="between")
         await _call(

@@ -8,11 +8,9 @@ import pytest
 
 from chat_service.domain.ids import NS_PER_DAY, TimeUuidFactory
 from chat_service.domain.models import Message
-from chat_service.infra.caches import CacheRegistry
-from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.settings import Settings
-from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.messages import MessageRepository
+from tests.integration.message_seeding import message_repository
 
 # Messages per day, oldest day first: empty days between, a day holding one message.
 PER_DAY = [3, 0, 1, 0, 0, 4, 2]
@@ -21,31 +19,23 @@ PER_DAY = [3, 0, 1, 0, 0, 4, 2]
 @pytest.fixture(scope="module")
 async def history(migrated: Settings) -> tuple[MessageRepository, uuid.UUID, list[uuid.UUID]]:
     """A conversation's messages over the days of PER_DAY; ids newest first."""
-    db = await CassandraSession.connect(migrated, keyspace=migrated.cassandra_keyspace)
-    caches = CacheRegistry()
-    repo = await MessageRepository.create(
-        db,
-        await ConversationRepository.create(db),
-        known_buckets=caches.fifo("known_bucket_rows", 1_000),
-        known_direct=caches.fifo("known_direct_conversations", 1_000),
-    )
     factory = TimeUuidFactory()
     conversation = uuid.uuid4()
     first_day_ns = time.time_ns() - len(PER_DAY) * NS_PER_DAY
     ids = []
-    for day, count in enumerate(PER_DAY):
-        for n in range(count):
-            message = Message(
-                id=factory.new(first_day_ns + day * NS_PER_DAY + n * 1_000_000),
-                conversation_id=conversation,
-                sender="ann",
-                recipient=None,
-                content=f"day {day} #{n}",
-            )
-            await repo.store(message)
-            ids.append(message.id)
-    yield repo, conversation, ids[::-1]
-    await db.close()
+    async with message_repository(migrated) as (_, repo):
+        for day, count in enumerate(PER_DAY):
+            for n in range(count):
+                message = Message(
+                    id=factory.new(first_day_ns + day * NS_PER_DAY + n * 1_000_000),
+                    conversation_id=conversation,
+                    sender="ann",
+                    recipient=None,
+                    content=f"day {day} #{n}",
+                )
+                await repo.store(message)
+                ids.append(message.id)
+        yield repo, conversation, ids[::-1]
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 10, 11])

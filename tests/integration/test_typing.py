@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiohttp import ClientWebSocketResponse
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from prometheus_client import Counter, Histogram
 from redis.asyncio import Redis
 
+from chat_service.app import create_app
 from chat_service.infra import metrics
+from chat_service.infra.settings import Settings
 from chat_service.repos.cache.typing import TypingRegistry
 from tests.integration.api import API, new_user
 from tests.integration.conversations_api import create_group, post
@@ -92,20 +95,55 @@ async def cat_ws_signal(client: TestClient, headers: dict[str, str], conversatio
     await ws.close()
 
 
+# Tables only background work writes: the mail outbox's worker (polling every second) and
+# the last-seen saves of sockets that earlier tests closed, in the session's shared app.
+# The statement metrics are process-wide, so these land in any window; no request here can
+# cause them.
+_BACKGROUND_TABLES = frozenset({"mail_outbox", "user_presence"})
+
+
+def _request_statements() -> float:
+    """Cassandra statements run in this process, but for those on `_BACKGROUND_TABLES`
+    (the metric's `statement` label is the verb and the table, or `BATCH`)."""
+    return sum(
+        sample.value
+        for family in metrics.CASSANDRA_LATENCY.collect()
+        for sample in family.samples
+        if sample.name.endswith("_count")
+        and sample.labels["statement"].split()[-1] not in _BACKGROUND_TABLES
+    )
+
+
+@pytest.fixture
+async def steady_client(migrated: Settings) -> AsyncIterator[TestClient]:
+    """An app of its own whose remembered member lists and session generations outlive the
+    test (they last seconds by default): once primed, a signal finds them in memory however
+    slowly the machine runs the loop, so a re-read on expiry cannot fall in the window."""
+    settings = migrated.model_copy(
+        update={
+            "local_cache_members_ttl_s": 3600.0,
+            "local_cache_session_generations_ttl_s": 3600.0,
+        }
+    )
+    async with TestClient(TestServer(create_app(settings))) as client:
+        yield client
+
+
 async def test_fifty_signals_cause_at_most_two_fan_outs_and_no_statement(
-    client: TestClient,
+    steady_client: TestClient,
 ) -> None:
+    client = steady_client
     _, ann_h = await new_user(client)
     bob, _ = await new_user(client)
     group = await create_group(client, ann_h, [bob])
     assert await _typing(client, ann_h, group["id"]) == 204  # reads the member list once
     signals, fan_outs = _total(metrics.TYPING_SIGNALS), _total(metrics.TYPING_FANOUTS)
-    statements = _total(metrics.CASSANDRA_LATENCY)
+    statements = _request_statements()
     for _ in range(50):
         assert await _typing(client, ann_h, group["id"]) == 204
     assert _total(metrics.TYPING_SIGNALS) - signals == 50
     assert _total(metrics.TYPING_FANOUTS) - fan_outs <= 2
-    assert _total(metrics.CASSANDRA_LATENCY) - statements == 0
+    assert _request_statements() - statements == 0
 
 
 async def test_a_foreign_or_malformed_frame_is_ignored(client: TestClient) -> None:

@@ -67,6 +67,19 @@ async def test_last_seen_is_to_the_minute_and_saved_at_most_every_fifteen_minute
     assert len(world.saved.writes) == 2
 
 
+async def test_a_save_cassandra_missed_is_made_at_the_next_offline() -> None:
+    world = Cluster()
+    world.saved.down = True
+    await world.one.connected("ann")
+    await world.one.disconnected("ann")  # due to be saved, but Cassandra is down
+    assert (await world.of("ann")).last_seen_ns == START_MS * 10**6  # Redis has it
+    world.saved.down = False
+    world.clock.ms += 60_000
+    await world.one.connected("ann")
+    await world.one.disconnected("ann")
+    assert world.saved.writes == [("ann", START_MS + 60_000)]  # not 15 minutes later
+
+
 async def test_a_crashed_process_users_go_offline_when_its_entries_run_out() -> None:
     world = Cluster()
     await world.one.connected("ann")

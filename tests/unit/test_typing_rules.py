@@ -77,6 +77,22 @@ class Typing:
     def typing_events(self) -> list[tuple[tuple[str, ...], tuple[str, ...] | None]]:
         return [(e.recipients, e.usernames) for e in self.events.of_type(EventType.TYPING)]
 
+    def writer(self) -> tuple[MessageWriter, FakeSentEffects]:
+        """A message writer that ends typing through this service and store, on stores of
+        its own; and the follow-up fake that records the typing stops it asks for."""
+        conversations = FakeConversations()
+        sent = FakeSentEffects(FakeTimelineCache(), FakeEventBus(), self.store)
+        writer = MessageWriter(
+            FakeMessages(FakeHistory(), conversations),
+            conversations,
+            FakeTimelineCache(),
+            FakeEventBus(),
+            TimeUuidFactory(),
+            sent=sent,
+            typing=self.service,
+        )
+        return writer, sent
+
 
 async def test_a_signal_reaches_the_other_members_with_everyone_typing() -> None:
     typing = Typing()
@@ -190,21 +206,11 @@ def test_typing_is_never_kept_for_catching_up() -> None:
 
 
 async def test_a_sent_message_ends_the_senders_typing_a_system_event_does_not() -> None:
-    conversations = FakeConversations()
     typing = Typing()
     room = await typing.group("ann", "bob", "cat")
     await typing.service.signal("ann", room)
     await typing.service.signal("bob", room)
-    sent = FakeSentEffects(FakeTimelineCache(), FakeEventBus(), typing.store)
-    writer = MessageWriter(
-        FakeMessages(FakeHistory(), conversations),
-        conversations,
-        FakeTimelineCache(),
-        FakeEventBus(),
-        TimeUuidFactory(),
-        sent=sent,
-        typing=typing.service,
-    )
+    writer, sent = typing.writer()
     members = ("ann", "bob", "cat")
     await writer.post(Target(room, ConversationType.GROUP, members), Draft("ann", "hello"))
     assert typing.typing_events()[-1] == (("bob", "cat"), ("bob",))
@@ -216,16 +222,6 @@ async def test_a_sent_message_ends_the_senders_typing_a_system_event_does_not() 
 async def test_a_message_in_a_large_group_asks_for_no_typing_stop() -> None:
     typing = Typing()
     names = tuple(f"user{i:03d}" for i in range(GROUP_MAX + 1))
-    conversations = FakeConversations()
-    sent = FakeSentEffects(FakeTimelineCache(), FakeEventBus(), typing.store)
-    writer = MessageWriter(
-        FakeMessages(FakeHistory(), conversations),
-        conversations,
-        FakeTimelineCache(),
-        FakeEventBus(),
-        TimeUuidFactory(),
-        sent=sent,
-        typing=typing.service,
-    )
+    writer, sent = typing.writer()
     await writer.post(Target(uuid.uuid4(), ConversationType.GROUP, names), Draft("user000", "hi"))
     assert sent.stops == [] and typing.store.calls == 0

@@ -160,6 +160,11 @@ class OnlineUsers:
             for count, last in zip(replies[::2], replies[1::2], strict=True)
         ]
 
+    async def save_missed(self, username: str) -> None:
+        """The Cassandra copy that `offline` said was due could not be written: the next
+        `offline` of the user is due again."""
+        await self._redis.delete(_keys(username)[2])
+
     async def remember_last_seen(self, found: dict[str, int | None]) -> None:
         """Last-seen times read from Cassandra (None: it has none, so Redis answers `0`,
         "never", for a while), kept in Redis unless a newer one came meanwhile."""

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from chat_service.domain.errors import StoreUnavailable
 from chat_service.repos.cache.presence import Offline
 
 
@@ -94,6 +95,10 @@ class FakeOnlineStore:
             for name in usernames
         ]
 
+    async def save_missed(self, username: str) -> None:
+        self._check()
+        self.saved_until.pop(username, None)
+
     async def remember_last_seen(self, found: dict[str, int | None]) -> None:
         self._check()
         for name, last in found.items():
@@ -107,8 +112,11 @@ class FakeLastSeen:
         self.rows: dict[str, int] = {}
         self.writes: list[tuple[str, int]] = []
         self.reads = 0
+        self.down = False
 
     async def save_last_seen(self, username: str, last_seen_ms: int) -> None:
+        if self.down:
+            raise StoreUnavailable("Cassandra is unavailable")
         self.writes.append((username, last_seen_ms))
         self.rows[username] = last_seen_ms
 

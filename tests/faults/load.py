@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import resource
 import shutil
 import subprocess
 import time
@@ -136,6 +138,7 @@ class Offered:
     statuses: Counter[int]
     admitted_ms: list[float]
     refusals: Counter[str]  # "Retry-After code" of every 503
+    loadgen_cpu_s: float = 0.0  # what the generator itself spent of the shared cores
 
     def p99_ms(self) -> float:
         ordered = sorted(self.admitted_ms)
@@ -166,6 +169,7 @@ async def offer_sends(
     ]
     plan = {"url": base, "mode": mode, "duration_s": duration_s, "rate": rate,
             "concurrency": concurrency, "senders": senders}  # fmt: skip
+    before = _children_cpu_s()
     process = await asyncio.create_subprocess_exec(
         str(loadgen), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE
     )
@@ -176,4 +180,18 @@ async def offer_sends(
         Counter({int(status): n for status, n in seen["statuses"].items()}),
         seen["admitted_ms"] or [],
         Counter(seen["refusals"]),
+        _children_cpu_s() - before,
     )
+
+
+def _children_cpu_s() -> float:
+    """CPU seconds of this process's children that have ended (the generator, once reaped;
+    a service process still running is not counted)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds a running process has spent so far (user and system, from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -163,16 +163,14 @@ func scopes(m message) []string {
 	return []string{"c:" + m.conversation.String(), "u:" + m.sender, "u:" + m.recipient}
 }
 
-// searchBatches: the message's terms, one unlogged batch per scope (what the service writes).
-func searchBatches(s *gocql.Session, m message) error {
-	window := m.bucket / 7
-	errs := make(chan error, 3)
+// batchPerScope sends one unlogged batch per scope of m at once, each holding the rows add
+// puts in it, and returns the last error.
+func batchPerScope(s *gocql.Session, m message, add func(b *gocql.Batch, scope string)) error {
+	errs := make(chan error, len(scopes(m)))
 	for _, scope := range scopes(m) {
 		go func(scope string) {
 			b := s.NewBatch(gocql.UnloggedBatch)
-			for _, term := range terms {
-				b.Query(searchTerm, scope, window, term[:2], term, m.id, m.atMicros)
-			}
+			add(b, scope)
 			errs <- s.ExecuteBatch(b)
 		}(scope)
 	}
@@ -183,6 +181,16 @@ func searchBatches(s *gocql.Session, m message) error {
 		}
 	}
 	return err
+}
+
+// searchBatches: the message's terms, one unlogged batch per scope (the write before 0011).
+func searchBatches(s *gocql.Session, m message) error {
+	window := m.bucket / 7
+	return batchPerScope(s, m, func(b *gocql.Batch, scope string) {
+		for _, term := range terms {
+			b.Query(searchTerm, scope, window, term[:2], term, m.id, m.atMicros)
+		}
+	})
 }
 
 // searchWide: the same rows, one partition per scope (search_postings), one request.
@@ -201,23 +209,11 @@ func searchWide(s *gocql.Session, m message) error {
 // (Cassandra never warns about the size of a batch of one partition).
 func searchWidePerScope(s *gocql.Session, m message) error {
 	window := m.bucket / 7
-	errs := make(chan error, 3)
-	for _, scope := range scopes(m) {
-		go func(scope string) {
-			b := s.NewBatch(gocql.UnloggedBatch)
-			for _, term := range terms {
-				b.Query(searchPosting, scope, window, term, m.id, m.atMicros)
-			}
-			errs <- s.ExecuteBatch(b)
-		}(scope)
-	}
-	var err error
-	for range scopes(m) {
-		if e := <-errs; e != nil {
-			err = e
+	return batchPerScope(s, m, func(b *gocql.Batch, scope string) {
+		for _, term := range terms {
+			b.Query(searchPosting, scope, window, term, m.id, m.atMicros)
 		}
-	}
-	return err
+	})
 }
 
 // searchSingles: the same rows, one statement per partition at once (the earlier write).

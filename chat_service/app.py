@@ -32,6 +32,7 @@ from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.loop_lag import measure_loop_lag
 from chat_service.infra.redis import connect_redis, connect_subscriber
+from chat_service.infra.refresh_ahead import RefreshAhead
 from chat_service.infra.settings import Settings
 from chat_service.listening import Listener, hear_events, socket_closer
 from chat_service.mail.smtp import SmtpSender
@@ -135,9 +136,11 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         app[RENDERER] = MessageRenderer(
             caches.fifo("rendered_messages", settings.local_cache_rendered_messages)
         )
+        renewals = RefreshAhead()
         members = MemberCache(
             caches.fifo("members", settings.local_cache_members),
             ttl_s=settings.local_cache_members_ttl_s,
+            renewals=renewals,
         )
         marks_memory = MarksMemory(
             caches.fifo("marks", settings.local_cache_marks),
@@ -160,6 +163,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 ttl_s=settings.local_cache_session_generations_ttl_s,
                 clock_ns=now_ns,
                 on_ended=socket_closer(hub),
+                renewals=renewals,
             )
             listeners: list[Listener] = [members, rosters, sessions, marks_memory]
             background.append(asyncio.create_task(hear_events(bus, hub, listeners)))
@@ -297,6 +301,7 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
         finally:
             for task in background:
                 task.cancel()
+            await renewals.close()
             caches.close()
             hasher.close()
             await subscriber.aclose()

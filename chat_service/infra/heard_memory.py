@@ -55,6 +55,17 @@ class HeardMemory(Generic[K, V]):
             return None
         return entry[1]
 
+    def lookup(self, key: K) -> tuple[V | None, bool]:
+        """The value remembered for `key` while it is still good, and whether it is past
+        half its life (worth renewing: `infra/refresh_ahead.py`)."""
+        entry = self._remembered.get(key)
+        if entry is None:
+            return None, False
+        left = entry[0] - self._clock()
+        if left <= 0:
+            return None, False
+        return entry[1], left < self._ttl_s / 2
+
     def started(self) -> int:
         """Taken before a read of the store, and handed back to `keep`."""
         return self._changes

@@ -70,6 +70,11 @@ LOCAL_CACHE_MISSES = Counter(
 LOCAL_CACHE_EVICTIONS = Counter(
     "local_cache_evictions_total", "Entries dropped to make room in an in-process cache", ["cache"]
 )
+LOCAL_CACHE_RENEWALS = Counter(
+    "local_cache_renewals_total",
+    "Background reads renewing an in-process cache's entry before it expires",
+    ["cache"],
+)
 
 WS_CONNECTIONS = Gauge(
     "websocket_connections", "Open WebSocket connections", multiprocess_mode="livesum"

@@ -37,8 +37,6 @@ class ConversationAccess:
     async def require_member(self, caller: str, conversation_id: uuid.UUID) -> None:
         """The check for reads that need nothing else about the conversation: a one-row
         read, skipped while this process remembers the caller as a member."""
-        if self._members.knows(conversation_id, caller):
-            return
 
         async def load() -> bool:
             return await self._conversations.member(conversation_id, caller) is not None

@@ -14,7 +14,10 @@ must take effect at once too, hence:
   staleness should an event be lost while the subscription stayed up (publishing is best
   effort).
 
-That is `infra/heard_memory.py`'s rule; this module says which events forget what.
+That is `infra/heard_memory.py`'s rule; this module says which events forget what. An
+entry past half its life is renewed in the background (`infra/refresh_ahead.py`) when a
+reader sees it, so a busy reader does not wait for Cassandra every TTL; a renewal that
+finds the member gone forgets them.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Awaitable, Callable
 
 from chat_service.domain.events import Event, EventType
 from chat_service.infra.heard_memory import Bounded, HeardMemory
+from chat_service.infra.refresh_ahead import RefreshAhead
 from chat_service.repos.cache.events import BusDown, BusUp
 
 # The conversation id's integer: a UUID hashes itself in Python, an int in C.
@@ -37,24 +41,33 @@ class MemberCache:
         remembered: Bounded[_Key, bool],
         ttl_s: float,
         clock: Callable[[], float] = time.monotonic,
+        renewals: RefreshAhead | None = None,
     ) -> None:
         self._memory: HeardMemory[_Key, bool] = HeardMemory(remembered, ttl_s, clock)
-
-    def knows(self, conversation_id: uuid.UUID, username: str) -> bool:
-        """Whether `username` is remembered as a member (no read: the hot path's check)."""
-        return self._memory.get((conversation_id.int, username)) is not None
+        self._renewals = renewals
 
     async def is_member(
         self, conversation_id: uuid.UUID, username: str, load: Callable[[], Awaitable[bool]]
     ) -> bool:
         """Whether `username` is a member, from memory or else from `load()`."""
-        if self.knows(conversation_id, username):
-            return True
+        key = (conversation_id.int, username)
+        known, due = self._memory.lookup(key)
+        if known is None:
+            return await self._load(key, load)
+        if due and self._renewals is not None:
+            self._renewals.renew("members", key, lambda: self._renew(key, load))
+        return True
+
+    async def _load(self, key: _Key, load: Callable[[], Awaitable[bool]]) -> bool:
         started = self._memory.started()
         found = await load()
         if found:
-            self._memory.keep((conversation_id.int, username), started, True)
+            self._memory.keep(key, started, True)
         return found
+
+    async def _renew(self, key: _Key, load: Callable[[], Awaitable[bool]]) -> None:
+        if not await self._load(key, load):
+            self._memory.forget(key)  # removed, and the event went unheard
 
     def forget(self, conversation_id: uuid.UUID, username: str) -> None:
         self._memory.forget((conversation_id.int, username))

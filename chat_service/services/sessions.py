@@ -4,7 +4,8 @@ An account has a session generation (`token_generation`, stored with the user); 
 refresh tokens carry the one they were issued under. Ending the sessions writes a new one:
 refresh tokens are then refused when spent, and access tokens by `check`, which every
 authenticated request calls. So that ordinary requests gain no Cassandra read, the current
-generation is remembered per account for `ttl_s`, and forgotten at once:
+generation is remembered per account for `ttl_s` (renewed in the background once past half
+of it: `infra/refresh_ahead.py`), and forgotten at once:
 
 - in the process that ended the sessions, before it answers;
 - in every other process when the `account.sessions_ended` event reaches it over the bus;
@@ -29,6 +30,7 @@ from typing import Protocol
 
 from chat_service.domain.errors import Unauthenticated
 from chat_service.domain.events import Event, EventType
+from chat_service.infra.refresh_ahead import RefreshAhead
 from chat_service.repos.cache.events import BusDown, BusUp
 from chat_service.services.messaging import EventPublisher
 from chat_service.services.tokens import AccessClaims
@@ -65,8 +67,10 @@ class Sessions:
         clock_ns: Callable[[], int],
         monotonic: Callable[[], float] = time.monotonic,
         on_ended: Callable[[str], None] = lambda username: None,
+        renewals: RefreshAhead | None = None,
     ) -> None:
         self._on_ended = on_ended
+        self._renewals = renewals
         self._store = store
         self._remembered = remembered
         self._bus = bus
@@ -79,18 +83,28 @@ class Sessions:
         """`Unauthenticated` when the token was issued before the account's sessions ended
         (or the account is gone)."""
         remembered = self._remembered.get(claims.username)
-        if remembered is not None and remembered[1] > self._monotonic():
-            current = remembered[0]
+        left = remembered[1] - self._monotonic() if remembered is not None else 0.0
+        if remembered is not None and left > 0:
+            current: int | None = remembered[0]
+            if left < self._ttl_s / 2 and self._renewals is not None:
+                self._renewals.renew(
+                    "session_generations", claims.username, lambda: self._read(claims)
+                )
         else:
-            changes = self._changes
-            found = await self._store.token_generation(claims.user_id)
-            if found is None:
-                raise Unauthenticated(_ENDED)
-            current = found
-            if changes == self._changes:
-                self._remembered[claims.username] = (current, self._monotonic() + self._ttl_s)
-        if claims.generation != current:
+            current = await self._read(claims)
+        if current is None or claims.generation != current:
             raise Unauthenticated(_ENDED)
+
+    async def _read(self, claims: AccessClaims) -> int | None:
+        """The account's generation from the store, remembered unless a change was heard
+        meanwhile; None (and forgotten) when the account is gone."""
+        changes = self._changes
+        found = await self._store.token_generation(claims.user_id)
+        if found is None:
+            self._remembered.pop(claims.username)
+        elif changes == self._changes:
+            self._remembered[claims.username] = (found, self._monotonic() + self._ttl_s)
+        return found
 
     async def end_all(self, user_id: uuid.UUID, username: str) -> int:
         """End every session of the account; the new generation (for tokens issued next)."""

@@ -3,6 +3,7 @@ import uuid
 
 from chat_service.domain.events import Event, EventType
 from chat_service.infra.caches import CacheRegistry, NamedCache
+from chat_service.infra.refresh_ahead import RefreshAhead
 from chat_service.repos.cache.events import BusDown, BusUp
 from chat_service.services.member_cache import MemberCache
 
@@ -29,9 +30,14 @@ def _remembered(max_entries: int = 100) -> NamedCache:
 
 
 def _ready_cache(
-    remembered: NamedCache | None = None, ttl_s: float = 10, clock=lambda: 0.0
+    remembered: NamedCache | None = None,
+    ttl_s: float = 10,
+    clock=lambda: 0.0,
+    renewals: RefreshAhead | None = None,
 ) -> MemberCache:
-    cache = MemberCache(_remembered() if remembered is None else remembered, ttl_s, clock)
+    cache = MemberCache(
+        _remembered() if remembered is None else remembered, ttl_s, clock, renewals=renewals
+    )
     cache.hear(BusUp())
     return cache
 
@@ -123,5 +129,48 @@ def test_entries_expire_and_the_cache_stays_bounded() -> None:
         assert (len(remembered), remembered.evictions) == (2, 2)
         await _check(cache, roster, "b")  # forgotten to make room: read again
         assert roster.loads == 6
+
+    asyncio.run(scenario())
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_member_past_half_the_ttl_is_renewed_in_the_background() -> None:
+    async def scenario() -> None:
+        clock, renewals = Clock(), RefreshAhead()
+        cache = _ready_cache(clock=clock, renewals=renewals)
+        roster = Roster("ann")
+        assert await _check(cache, roster)
+        clock.now = 4.0  # not yet half its life: no read
+        assert await _check(cache, roster) and roster.loads == 1
+        clock.now = 6.0  # answered from memory at once, and renewed once meanwhile
+        assert await _check(cache, roster) and await _check(cache, roster)
+        assert roster.loads == 1
+        await asyncio.sleep(0)  # the renewal runs
+        assert roster.loads == 2
+        clock.now = 15.0  # renewed at 6: good until 16, without waiting for the store
+        assert await _check(cache, roster) and roster.loads == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_renewal_that_finds_the_member_gone_forgets_them() -> None:
+    async def scenario() -> None:
+        clock, renewals = Clock(), RefreshAhead()
+        cache = _ready_cache(clock=clock, renewals=renewals)
+        roster = Roster("ann")
+        assert await _check(cache, roster)
+        roster.members.clear()  # removed, and the event lost
+        clock.now = 6.0
+        assert await _check(cache, roster)  # still within the TTL's bound
+        await asyncio.sleep(0)
+        assert not await _check(cache, roster)
+        assert roster.loads == 3
 
     asyncio.run(scenario())

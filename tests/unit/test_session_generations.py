@@ -3,11 +3,13 @@ generation is remembered only while the bus can say it changed."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 
 import pytest
 
 from chat_service.domain.errors import Unauthenticated
+from chat_service.infra.refresh_ahead import RefreshAhead
 from chat_service.repos.cache.events import BusDown, BusUp
 from chat_service.services.sessions import Sessions, ended_event
 from chat_service.services.tokens import AccessClaims
@@ -23,7 +25,11 @@ class Monotonic:
         return self.now
 
 
-def _sessions(store: FakeAccountStore, monotonic: Monotonic | None = None) -> Sessions:
+def _sessions(
+    store: FakeAccountStore,
+    monotonic: Monotonic | None = None,
+    renewals: RefreshAhead | None = None,
+) -> Sessions:
     return Sessions(
         store,
         Remembered(),
@@ -31,6 +37,7 @@ def _sessions(store: FakeAccountStore, monotonic: Monotonic | None = None) -> Se
         ttl_s=5,
         clock_ns=FakeClock(),
         monotonic=monotonic or Monotonic(),
+        renewals=renewals,
     )
 
 
@@ -131,3 +138,32 @@ async def test_sockets_are_closed_here_at_once_and_elsewhere_on_hearing() -> Non
     assert closed == ["ann"]
     sessions.hear(ended_event("bob"))  # another process ended bob's
     assert closed == ["ann", "bob"]
+
+
+async def test_a_generation_past_half_the_ttl_is_renewed_in_the_background() -> None:
+    store, monotonic, renewals = FakeAccountStore(), Monotonic(), RefreshAhead()
+    sessions = _sessions(store, monotonic, renewals)
+    claims = _ann(store)
+    await sessions.check(claims)
+    monotonic.now += 3  # past half: answered at once, renewed once meanwhile
+    await sessions.check(claims)
+    await sessions.check(claims)
+    assert store.generation_reads == 1
+    await asyncio.sleep(0)
+    assert store.generation_reads == 2
+    monotonic.now += 4  # renewed at +3: good until +8
+    await sessions.check(claims)
+    assert store.generation_reads == 2
+
+
+async def test_a_renewal_that_finds_the_sessions_ended_refuses_the_old_token() -> None:
+    store, monotonic, renewals = FakeAccountStore(), Monotonic(), RefreshAhead()
+    sessions = _sessions(store, monotonic, renewals)
+    claims = _ann(store)
+    await sessions.check(claims)
+    await store.set_token_generation(claims.user_id, 7)  # by another process, event lost
+    monotonic.now += 3
+    await sessions.check(claims)  # within the TTL's bound
+    await asyncio.sleep(0)
+    with pytest.raises(Unauthenticated):
+        await sessions.check(claims)

@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Generic, Protocol, TypeVar
 
+from chat_service.infra.refresh_ahead import due
+
 K = TypeVar("K", bound=Hashable)
 K_in = TypeVar("K_in", bound=Hashable, contravariant=True)
 V = TypeVar("V")
@@ -56,15 +58,15 @@ class HeardMemory(Generic[K, V]):
         return entry[1]
 
     def lookup(self, key: K) -> tuple[V | None, bool]:
-        """The value remembered for `key` while it is still good, and whether it is past
-        half its life (worth renewing: `infra/refresh_ahead.py`)."""
+        """The value remembered for `key` while it is still good, and whether it is worth
+        renewing (`infra/refresh_ahead.py`)."""
         entry = self._remembered.get(key)
         if entry is None:
             return None, False
         left = entry[0] - self._clock()
         if left <= 0:
             return None, False
-        return entry[1], left < self._ttl_s / 2
+        return entry[1], due(left, self._ttl_s)
 
     def started(self) -> int:
         """Taken before a read of the store, and handed back to `keep`."""

@@ -15,7 +15,7 @@ must take effect at once too, hence:
   effort).
 
 That is `infra/heard_memory.py`'s rule; this module says which events forget what. An
-entry past half its life is renewed in the background (`infra/refresh_ahead.py`) when a
+entry in the last quarter of its life is renewed in the background (`infra/refresh_ahead.py`) when a
 reader sees it, so a busy reader does not wait for Cassandra every TTL; a renewal that
 finds the member gone forgets them.
 """

@@ -4,8 +4,8 @@ An account has a session generation (`token_generation`, stored with the user); 
 refresh tokens carry the one they were issued under. Ending the sessions writes a new one:
 refresh tokens are then refused when spent, and access tokens by `check`, which every
 authenticated request calls. So that ordinary requests gain no Cassandra read, the current
-generation is remembered per account for `ttl_s` (renewed in the background once past half
-of it: `infra/refresh_ahead.py`), and forgotten at once:
+generation is remembered per account for `ttl_s` (renewed in the background in the last
+quarter of it: `infra/refresh_ahead.py`), and forgotten at once:
 
 - in the process that ended the sessions, before it answers;
 - in every other process when the `account.sessions_ended` event reaches it over the bus;
@@ -30,7 +30,7 @@ from typing import Protocol
 
 from chat_service.domain.errors import Unauthenticated
 from chat_service.domain.events import Event, EventType
-from chat_service.infra.refresh_ahead import RefreshAhead
+from chat_service.infra.refresh_ahead import RefreshAhead, due
 from chat_service.repos.cache.events import BusDown, BusUp
 from chat_service.services.messaging import EventPublisher
 from chat_service.services.tokens import AccessClaims
@@ -86,7 +86,7 @@ class Sessions:
         left = remembered[1] - self._monotonic() if remembered is not None else 0.0
         if remembered is not None and left > 0:
             current: int | None = remembered[0]
-            if left < self._ttl_s / 2 and self._renewals is not None:
+            if due(left, self._ttl_s) and self._renewals is not None:
                 self._renewals.renew(
                     "session_generations", claims.username, lambda: self._read(claims)
                 )

@@ -140,18 +140,22 @@ async def test_sockets_are_closed_here_at_once_and_elsewhere_on_hearing() -> Non
     assert closed == ["ann", "bob"]
 
 
-async def test_a_generation_past_half_the_ttl_is_renewed_in_the_background() -> None:
+async def test_a_generation_in_the_last_quarter_of_its_ttl_is_renewed_in_the_background() -> None:
     store, monotonic, renewals = FakeAccountStore(), Monotonic(), RefreshAhead()
     sessions = _sessions(store, monotonic, renewals)
     claims = _ann(store)
     await sessions.check(claims)
-    monotonic.now += 3  # past half: answered at once, renewed once meanwhile
+    monotonic.now += 3  # not yet in its last quarter: no read
+    await sessions.check(claims)
+    await asyncio.sleep(0)
+    assert store.generation_reads == 1
+    monotonic.now += 1  # in it: answered at once, renewed once meanwhile
     await sessions.check(claims)
     await sessions.check(claims)
     assert store.generation_reads == 1
     await asyncio.sleep(0)
     assert store.generation_reads == 2
-    monotonic.now += 4  # renewed at +3: good until +8
+    monotonic.now += 4  # renewed at +4: good until +9
     await sessions.check(claims)
     assert store.generation_reads == 2
 
@@ -162,7 +166,7 @@ async def test_a_renewal_that_finds_the_sessions_ended_refuses_the_old_token() -
     claims = _ann(store)
     await sessions.check(claims)
     await store.set_token_generation(claims.user_id, 7)  # by another process, event lost
-    monotonic.now += 3
+    monotonic.now += 4
     await sessions.check(claims)  # within the TTL's bound
     await asyncio.sleep(0)
     with pytest.raises(Unauthenticated):

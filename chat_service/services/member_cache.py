@@ -15,9 +15,9 @@ must take effect at once too, hence:
   effort).
 
 That is `infra/heard_memory.py`'s rule; this module says which events forget what. An
-entry in the last quarter of its life is renewed in the background (`infra/refresh_ahead.py`) when a
-reader sees it, so a busy reader does not wait for Cassandra every TTL; a renewal that
-finds the member gone forgets them.
+entry in the last quarter of its life is renewed in the background when a reader sees it
+(`infra/refresh_ahead.py`), so a busy reader does not wait for Cassandra every TTL; a
+renewal that finds the member gone forgets them.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -86,3 +87,18 @@ def streams_of(event: Event) -> tuple[str, ...]:
     if event.type is EventType.MEMBER_LEFT and event.username is not None:
         return (conversation_stream(event.conversation_id), user_stream(event.username))
     return (conversation_stream(event.conversation_id),)
+
+
+def pins_changed(
+    message: Message, audience: Sequence[str], pinned: bool, by: str | None = None
+) -> Event:
+    """`conversation.pins`: `message` was pinned or unpinned, `by` whom (None when deleting
+    the message unpinned it)."""
+    return Event(
+        EventType.PINS,
+        tuple(audience),
+        message.conversation_id,
+        message_id=message.id,
+        username=by,
+        pinned=pinned,
+    )

@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 from collections.abc import Sequence
 
-from chat_service.domain.events import Event, EventType
+from chat_service.domain.events import Event, EventType, pins_changed
 from chat_service.domain.models import Message
 from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline
 from chat_service.services.messaging import EventPublisher
@@ -52,15 +52,7 @@ class MarkEraser:
         )
         self._changes.changed(timelines_of(message))
         if was_pinned:
-            await self._events.publish(
-                Event(
-                    EventType.PINS,
-                    tuple(audience),
-                    message.conversation_id,
-                    message_id=message.id,
-                    pinned=False,
-                )
-            )
+            await self._events.publish(pins_changed(message, audience, pinned=False))
 
 
 class MarkedEvents:

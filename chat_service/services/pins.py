@@ -15,7 +15,7 @@ from collections.abc import Callable
 from chat_service.domain import validation
 from chat_service.domain.clock import to_millis
 from chat_service.domain.errors import Conflict, Forbidden
-from chat_service.domain.events import Event, EventType
+from chat_service.domain.events import pins_changed
 from chat_service.domain.models import (
     Conversation,
     ConversationType,
@@ -97,16 +97,7 @@ class PinService:
     async def _changed(self, message: Message, by: str, pinned: bool) -> None:
         self._changes.changed(timelines_of(message))
         audience = await self._access.audience(message.conversation_id)
-        await self._events.publish(
-            Event(
-                EventType.PINS,
-                tuple(audience),
-                message.conversation_id,
-                message_id=message.id,
-                username=by,
-                pinned=pinned,
-            )
-        )
+        await self._events.publish(pins_changed(message, audience, pinned, by))
 
 
 def _require_pinner(conversation: Conversation, me: Member) -> None:

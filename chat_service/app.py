@@ -163,7 +163,10 @@ def _services(settings: Settings) -> Callable[[web.Application], AsyncIterator[N
                 ttl_s=settings.local_cache_session_generations_ttl_s,
                 clock_ns=now_ns,
                 on_ended=socket_closer(hub),
-                renewals=renewals,
+                keep_s=settings.local_cache_session_generations_keep_s,
+            )
+            background.append(
+                asyncio.create_task(sessions.follow_ends(settings.session_ends_poll_s))
             )
             listeners: list[Listener] = [members, rosters, sessions, marks_memory]
             background.append(asyncio.create_task(hear_events(bus, hub, listeners)))

@@ -14,7 +14,8 @@ import uuid
 
 # 100-ns intervals between the Gregorian epoch (1582-10-15) and the Unix epoch.
 _GREGORIAN_OFFSET = 0x01B21DD213814000
-NS_PER_DAY = 86_400 * 1_000_000_000
+NS_PER_HOUR = 3_600 * 1_000_000_000
+NS_PER_DAY = 24 * NS_PER_HOUR
 
 
 class TimeUuidFactory:

@@ -209,6 +209,10 @@ class Settings(CassandraSettings):
     client_address_header: str = ""
     local_cache_session_generations: int = Field(100_000, ge=1)
     local_cache_session_generations_ttl_s: float = Field(5.0, gt=0)
+    # The feed of ended sessions (services/sessions.py): read every SESSION_ENDS_POLL_S;
+    # while it is read within the TTL above, a generation is kept up to KEEP_S unread.
+    session_ends_poll_s: float = Field(1.0, gt=0, le=60)
+    local_cache_session_generations_keep_s: float = Field(600.0, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

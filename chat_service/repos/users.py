@@ -1,12 +1,16 @@
 """Users: accounts by name and by email address (uniqueness by lightweight transactions),
-by id (with the account's address and session generation), and by prefix."""
+by id (with the account's address and session generation), by prefix, and the feed of
+ended sessions (`session_ends`, migration 0012)."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any, ClassVar
 
+from cassandra.query import BatchStatement, BatchType
+
 from chat_service.domain.clock import datetime_to_ns, ns_to_datetime
+from chat_service.domain.ids import NS_PER_HOUR
 from chat_service.domain.models import Registration, User, UserCredentials
 from chat_service.infra.cassandra import SerialRead
 from chat_service.repos.base import PreparedRepository
@@ -34,6 +38,9 @@ class UserRepository(PreparedRepository):
         "set_password": "UPDATE users SET password_hash = ? WHERE username = ?",
         "set_generation": "UPDATE users_by_id SET token_generation = ? WHERE id = ?",
         "generation": "SELECT token_generation FROM users_by_id WHERE id = ?",
+        "add_end": "INSERT INTO session_ends (hour, generation, username) VALUES (?, ?, ?)",
+        "ends_since": "SELECT generation, username FROM session_ends "
+        "WHERE hour = ? AND generation >= ?",
         "mark_verified": "UPDATE users_by_id SET email_verified = true WHERE id = ?",
         "delete_by_id": "DELETE FROM users_by_id WHERE id = ?",
         "insert_directory": "INSERT INTO user_directory (prefix, username, id) VALUES (?, ?, ?)",
@@ -80,8 +87,26 @@ class UserRepository(PreparedRepository):
     async def set_password(self, username: str, password_hash: bytes) -> None:
         await self._db.execute(self._s["set_password"], (password_hash.decode(), username))
 
-    async def set_token_generation(self, user_id: uuid.UUID, generation: int) -> None:
-        await self._db.execute(self._s["set_generation"], (generation, user_id))
+    async def end_sessions(self, user_id: uuid.UUID, username: str, generation: int) -> None:
+        """The account's new session generation (`generation`: nanoseconds since the epoch)
+        and its row in the feed of ends, in one logged batch: the feed never tells of an
+        end the account does not have, nor leaves out one it has."""
+        batch = BatchStatement(BatchType.LOGGED)
+        batch.add(self._s["set_generation"], (generation, user_id))
+        batch.add(self._s["add_end"], (generation // NS_PER_HOUR, generation, username))
+        await self._db.execute(batch)
+
+    async def ends_since(self, since_ns: int, until_ns: int) -> list[tuple[int, str]]:
+        """(generation, username) of the ends with a generation from `since_ns`, read from
+        each hour's partition up to `until_ns`'s (the last two hours at most)."""
+        first = max(since_ns // NS_PER_HOUR, until_ns // NS_PER_HOUR - 1)
+        hours = range(first, until_ns // NS_PER_HOUR + 1)
+        read = self._s["ends_since"]
+        found: list[tuple[int, str]] = []
+        for hour in hours:
+            rows = await self._db.execute(read, (hour, since_ns))
+            found.extend((row.generation, row.username) for row in rows)
+        return found
 
     async def token_generation(self, user_id: uuid.UUID) -> int | None:
         """The account's session generation; None when there is no such account."""

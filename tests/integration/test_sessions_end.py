@@ -6,10 +6,19 @@ from __future__ import annotations
 import asyncio
 import random
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from chat_service.api.context import SERVICES
 from chat_service.app import create_app
+from chat_service.domain.clock import now_ns
+from chat_service.domain.errors import Unauthenticated
+from chat_service.domain.events import Event
+from chat_service.infra.caches import CacheRegistry
+from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.settings import Settings
+from chat_service.repos.users import UserRepository
+from chat_service.services.sessions import Sessions
 from tests.conftest import unique_name
 from tests.integration.api import API, PASSWORD, bearer, error_of, login, register
 from tests.integration.mailpit import token_in, wait_for_mail
@@ -85,6 +94,45 @@ async def test_another_process_refuses_the_old_token_once_it_hears_of_the_change
                 break
             await asyncio.sleep(0.05)
         assert await status_of_me(elsewhere, session["token"]) == 401
+
+
+class Deaf:
+    """The bus of a process that hears nothing, as when the event of an end is lost."""
+
+    async def publish(self, event: Event) -> None:
+        raise AssertionError("this process ends no sessions")
+
+
+async def test_a_process_that_missed_the_event_learns_the_end_from_the_feed(
+    client: TestClient, migrated: Settings
+) -> None:
+    name = await register(client)
+    session = await login(client, name)
+    claims = await client.app[SERVICES].accounts.authenticate(session["token"])
+    db = await CassandraSession.connect(migrated, keyspace=migrated.cassandra_keyspace)
+    closed: list[str] = []
+    try:
+        elsewhere = Sessions(
+            await UserRepository.create(db),
+            CacheRegistry().fifo("session_generations", 100),
+            Deaf(),
+            ttl_s=5,
+            clock_ns=now_ns,
+            on_ended=closed.append,
+        )
+        await elsewhere.read_ends()  # finds the ends of the last seconds' other tests
+        await elsewhere.check(claims)  # remembered there, and trusted for minutes
+        ended = await client.post(f"{API}/auth/logout-all", headers=bearer(session["token"]))
+        assert ended.status == 204
+        await elsewhere.check(claims)  # the event never reaches it
+        await elsewhere.read_ends()
+        assert closed.count(name) == 1
+        with pytest.raises(Unauthenticated):
+            await elsewhere.check(claims)
+        await elsewhere.read_ends()  # read again within the overlap: learned once
+        assert closed.count(name) == 1
+    finally:
+        await db.close()
 
 
 async def test_logins_wait_for_a_verified_address_when_required(migrated: Settings) -> None:

@@ -1,17 +1,15 @@
 """Access tokens issued before the account's sessions ended are refused; the current
-generation is remembered only while the bus can say it changed."""
+generation is remembered while the bus and the feed of ends can say it changed."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pytest
 
 from chat_service.domain.errors import Unauthenticated
-from chat_service.infra.refresh_ahead import RefreshAhead
 from chat_service.repos.cache.events import BusDown, BusUp
-from chat_service.services.sessions import Sessions, ended_event
+from chat_service.services.sessions import FEED_OVERLAP_NS, Sessions, ended_event
 from chat_service.services.tokens import AccessClaims
 from tests.unit.fakes.accounts import FakeAccountStore, FakeClock, Remembered
 from tests.unit.fakes.bus import FakeEventBus
@@ -28,16 +26,18 @@ class Monotonic:
 def _sessions(
     store: FakeAccountStore,
     monotonic: Monotonic | None = None,
-    renewals: RefreshAhead | None = None,
+    closed: list[str] | None = None,
+    clock: FakeClock | None = None,
 ) -> Sessions:
     return Sessions(
         store,
         Remembered(),
         FakeEventBus(),
         ttl_s=5,
-        clock_ns=FakeClock(),
+        clock_ns=clock or FakeClock(),
         monotonic=monotonic or Monotonic(),
-        renewals=renewals,
+        on_ended=(closed if closed is not None else []).append,
+        keep_s=600,
     )
 
 
@@ -99,7 +99,7 @@ async def test_a_change_heard_from_another_process_is_forgotten_at_once() -> Non
     sessions, claims = _sessions(store), _ann(store)
     sessions.hear(BusUp())
     await sessions.check(claims)
-    await store.set_token_generation(claims.user_id, 42)  # another process ended them
+    await store.end_sessions(claims.user_id, "ann", 42)  # another process ended them
     sessions.hear(ended_event("ann"))
     with pytest.raises(Unauthenticated):
         await sessions.check(claims)
@@ -110,7 +110,7 @@ async def test_a_remembered_generation_expires() -> None:
     sessions, claims = _sessions(store, monotonic), _ann(store)
     sessions.hear(BusUp())
     await sessions.check(claims)
-    await store.set_token_generation(claims.user_id, 42)  # and the event was lost
+    await store.end_sessions(claims.user_id, "ann", 42)  # the event lost, the feed unread
     await sessions.check(claims)
     monotonic.now += 5
     with pytest.raises(Unauthenticated):
@@ -140,34 +140,75 @@ async def test_sockets_are_closed_here_at_once_and_elsewhere_on_hearing() -> Non
     assert closed == ["ann", "bob"]
 
 
-async def test_a_generation_in_the_last_quarter_of_its_ttl_is_renewed_in_the_background() -> None:
-    store, monotonic, renewals = FakeAccountStore(), Monotonic(), RefreshAhead()
-    sessions = _sessions(store, monotonic, renewals)
-    claims = _ann(store)
+async def test_an_end_read_from_the_feed_refuses_earlier_tokens_and_closes_sockets() -> None:
+    store, closed, clock = FakeAccountStore(), [], FakeClock()
+    sessions, claims = _sessions(store, closed=closed, clock=clock), _ann(store)
     await sessions.check(claims)
-    monotonic.now += 3  # not yet in its last quarter: no read
-    await sessions.check(claims)
-    await asyncio.sleep(0)
-    assert store.generation_reads == 1
-    monotonic.now += 1  # in it: answered at once, renewed once meanwhile
-    await sessions.check(claims)
-    await sessions.check(claims)
-    assert store.generation_reads == 1
-    await asyncio.sleep(0)
-    assert store.generation_reads == 2
-    monotonic.now += 4  # renewed at +4: good until +9
-    await sessions.check(claims)
-    assert store.generation_reads == 2
-
-
-async def test_a_renewal_that_finds_the_sessions_ended_refuses_the_old_token() -> None:
-    store, monotonic, renewals = FakeAccountStore(), Monotonic(), RefreshAhead()
-    sessions = _sessions(store, monotonic, renewals)
-    claims = _ann(store)
-    await sessions.check(claims)
-    await store.set_token_generation(claims.user_id, 7)  # by another process, event lost
-    monotonic.now += 4
-    await sessions.check(claims)  # within the TTL's bound
-    await asyncio.sleep(0)
+    ended = clock.now_ns  # by another process, its event lost
+    await store.end_sessions(claims.user_id, "ann", ended)
+    await sessions.read_ends()
+    assert closed == ["ann"]
     with pytest.raises(Unauthenticated):
         await sessions.check(claims)
+    await sessions.check(AccessClaims(claims.user_id, "ann", ended))
+    assert store.generation_reads == 1  # learned from the feed, not read again
+
+
+async def test_an_end_learned_twice_closes_the_sockets_once() -> None:
+    store, closed = FakeAccountStore(), []
+    sessions, claims = _sessions(store, closed=closed), _ann(store)
+    await sessions.end_all(claims.user_id, "ann")  # here: the feed then tells it again
+    await sessions.read_ends()
+    await sessions.read_ends()
+    assert closed == ["ann"]
+
+
+async def test_while_the_feed_is_read_a_generation_is_kept_without_reads() -> None:
+    store, monotonic = FakeAccountStore(), Monotonic()
+    sessions, claims = _sessions(store, monotonic), _ann(store)
+    await sessions.check(claims)
+    for _ in range(9):  # a minute and a half, the feed read every 10 s
+        monotonic.now += 10
+        await sessions.read_ends()
+        await sessions.check(claims)
+    assert store.generation_reads == 1
+    monotonic.now += 600  # kept for `keep_s` at most
+    await sessions.read_ends()
+    await sessions.check(claims)
+    assert store.generation_reads == 2
+
+
+async def test_while_the_feed_cannot_be_read_generations_are_read_again_after_the_ttl() -> None:
+    store, monotonic = FakeAccountStore(), Monotonic()
+    sessions, claims = _sessions(store, monotonic), _ann(store)
+    await sessions.read_ends()
+    await sessions.check(claims)
+    store.feed_down = True
+    monotonic.now += 4
+    await sessions.read_ends()  # logged, not raised
+    await sessions.check(claims)
+    assert store.generation_reads == 1  # still within the TTL of the last read of the feed
+    monotonic.now += 2
+    await sessions.check(claims)
+    assert store.generation_reads == 2
+
+
+async def test_each_read_of_the_feed_goes_back_the_overlap_before_the_last() -> None:
+    store, clock = FakeAccountStore(), FakeClock()
+    sessions = _sessions(store, clock=clock)
+    first = clock.now_ns
+    await sessions.read_ends()
+    clock.advance(1)
+    await sessions.read_ends()
+    store.feed_down = True
+    clock.advance(1)
+    await sessions.read_ends()  # failed: the next one starts where the last good one ended
+    store.feed_down = False
+    clock.advance(1)
+    await sessions.read_ends()
+    second = first + 1_000_000_000
+    assert store.feed_reads == [
+        first - FEED_OVERLAP_NS,
+        first - FEED_OVERLAP_NS,
+        second - FEED_OVERLAP_NS,
+    ]

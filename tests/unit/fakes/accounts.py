@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 
+from chat_service.domain.errors import StoreUnavailable
 from chat_service.domain.models import EmailToken, OutgoingMail, User, UserCredentials
 
 NS = 1_000_000_000
@@ -23,12 +24,16 @@ class FakeClock:
 
 
 class FakeAccountStore:
-    """Accounts by id, name and address, with their password hashes."""
+    """Accounts by id, name and address, with their password hashes, and the feed of
+    ended sessions."""
 
     def __init__(self) -> None:
         self.users: dict[uuid.UUID, User] = {}
         self.hashes: dict[uuid.UUID, bytes] = {}
         self.generation_reads = 0
+        self.ends: list[tuple[int, str]] = []
+        self.feed_reads: list[int] = []  # the `since_ns` of each read of the feed
+        self.feed_down = False
 
     def add(self, username: str, password_hash: bytes, email: str | None = None) -> User:
         user = User(uuid.uuid4(), username, 0, email=email)
@@ -54,8 +59,15 @@ class FakeAccountStore:
         assert user is not None
         self.hashes[user.id] = password_hash
 
-    async def set_token_generation(self, user_id: uuid.UUID, generation: int) -> None:
+    async def end_sessions(self, user_id: uuid.UUID, username: str, generation: int) -> None:
         self.users[user_id] = replace(self.users[user_id], token_generation=generation)
+        self.ends.append((generation, username))
+
+    async def ends_since(self, since_ns: int, until_ns: int) -> list[tuple[int, str]]:
+        if self.feed_down:
+            raise StoreUnavailable("the feed is unavailable")
+        self.feed_reads.append(since_ns)
+        return [(g, name) for g, name in self.ends if since_ns <= g]
 
     async def token_generation(self, user_id: uuid.UUID) -> int | None:
         self.generation_reads += 1

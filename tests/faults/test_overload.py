@@ -24,11 +24,12 @@ from tests.integration.processes import services
 pytestmark = pytest.mark.faults
 
 # Sized for this 2-core machine by the rule of docs/scale-out.md, capacity times the
-# latency accepted: about 400 sends/s times 20 ms is 8. At 16 the admitted p99 was over
-# 100 ms in most runs, at 8 under it, at about the same capacity (figures in that doc). A
-# latency target (which moves the limit below it) lowered goodput here without lowering
-# the admitted p99: the store's latency, not this process's queue, set the tail.
-IN_FLIGHT = 8
+# latency accepted: 270-450 sends/s (CI's run and quiet ones) times 20 ms is 5 to 9. At 16
+# the admitted p99 was over 100 ms in most runs, at 8 in CI's run too (130 ms), at 6 under
+# it but on a cold node, at about the same capacity (figures in that doc). A latency target
+# (which moves the limit below it) lowered goodput here without lowering the admitted p99:
+# the store's latency, not this process's queue, set the tail.
+IN_FLIGHT = 6
 LATENCY_TARGET_MS = 0
 CAPACITY_S, OVERLOAD_S = 5.0, 8.0
 # The acceptance bar for the admitted p99 at twice capacity. Printed, not asserted: on a

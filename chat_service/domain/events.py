@@ -48,6 +48,7 @@ class Event:
     pinned: bool | None = None
     usernames: tuple[str, ...] | None = None  # typing: everyone typing in the conversation
     change_id: uuid.UUID | None = None  # its place in the streams (/sync); set once logged
+    generation: int | None = None  # account.sessions_ended: the account's new generation
 
 
 # Heard only by the recipients' own devices: logged in each recipient's own stream.

@@ -17,9 +17,12 @@ A remembered generation is trusted for `ttl_s` after it was read; beyond that on
 the feed has been read within `ttl_s`, and for `keep_s` at most. So a token issued before
 an end fails within `ttl_s` in any case, as when every account was read again each
 `ttl_s`, which cost one Cassandra read per active account and `ttl_s` on every process.
-`on_ended(username)` is called in each process as it learns of an end (the app closes the
-account's WebSockets there). Everything is forgotten when the bus goes down and when it is
-back, and a read under way when a change is learned does not store what it found.
+`on_ended(username)` is called once per end in each process, as it first learns of it
+(the app closes the account's WebSockets there): the event carries the new generation, so
+hearing an end already learned (this process's own, or one the feed brought first) does
+nothing, and a socket opened again since is left open. Everything is forgotten when the
+bus goes down and when it is back, and a read under way when a change is learned does not
+store what it found.
 """
 
 from __future__ import annotations
@@ -125,7 +128,7 @@ class Sessions:
         generation = self._clock_ns()
         await self._store.end_sessions(user_id, username, generation)
         self._remember_end(username, generation)
-        await self._bus.publish(ended_event(username))
+        await self._bus.publish(ended_event(username, generation))
         return generation
 
     async def follow_ends(self, every_s: float) -> None:
@@ -158,7 +161,10 @@ class Sessions:
             self._remembered.clear()
         elif item.type is EventType.SESSIONS_ENDED:
             for username in item.recipients:
-                self._changes += 1
+                if item.generation is not None:
+                    self._learn(username, item.generation)
+                    continue
+                self._changes += 1  # a process of an earlier version: read it again
                 self._remembered.pop(username)
                 self._on_ended(username)
 
@@ -176,5 +182,5 @@ class Sessions:
         self._on_ended(username)
 
 
-def ended_event(username: str) -> Event:
-    return Event(EventType.SESSIONS_ENDED, (username,), NO_CONVERSATION)
+def ended_event(username: str, generation: int | None) -> Event:
+    return Event(EventType.SESSIONS_ENDED, (username,), NO_CONVERSATION, generation=generation)

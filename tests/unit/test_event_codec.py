@@ -12,6 +12,7 @@ from chat_service.domain.ids import TimeUuidFactory
 from chat_service.domain.models import Message, ReactionCount
 from chat_service.repos.cache.events import decode_event, decode_known, encode_event
 from chat_service.repos.cache.timelines import encode
+from chat_service.services.sessions import ended_event
 
 ROOM = uuid.uuid4()
 
@@ -26,6 +27,14 @@ def test_reaction_and_pin_events_round_trip() -> None:
     plain = Event(EventType.READ, ("ann",), ROOM, username="ann", message_id=message_id)
     for event in (reacted, pinned, plain):
         assert decode_event(encode_event(event)) == event
+
+
+def test_an_end_of_sessions_carries_its_generation() -> None:
+    ended = ended_event("ann", 1_764_633_600_000_000_000)
+    assert decode_event(encode_event(ended)).generation == ended.generation
+    older = orjson.loads(encode_event(ended))
+    del older["g"]  # from a process of the version before
+    assert decode_event(orjson.dumps(older)).generation is None
 
 
 def test_an_event_of_an_unknown_type_or_shape_is_skipped() -> None:

@@ -73,7 +73,7 @@ async def test_a_read_under_way_when_a_change_is_heard_is_not_remembered() -> No
 
     async def slow_read(user_id: object) -> int | None:
         found = await reading(user_id)  # type: ignore[arg-type]
-        sessions.hear(ended_event("ann"))  # heard while the read was under way
+        sessions.hear(ended_event("ann", None))  # heard while the read was under way
         return found
 
     store.token_generation = slow_read  # type: ignore[method-assign]
@@ -100,7 +100,7 @@ async def test_a_change_heard_from_another_process_is_forgotten_at_once() -> Non
     sessions.hear(BusUp())
     await sessions.check(claims)
     await store.end_sessions(claims.user_id, "ann", 42)  # another process ended them
-    sessions.hear(ended_event("ann"))
+    sessions.hear(ended_event("ann", 42))
     with pytest.raises(Unauthenticated):
         await sessions.check(claims)
 
@@ -136,8 +136,42 @@ async def test_sockets_are_closed_here_at_once_and_elsewhere_on_hearing() -> Non
     claims = _ann(store)
     await sessions.end_all(claims.user_id, "ann")  # here: before the bus brings it back
     assert closed == ["ann"]
-    sessions.hear(ended_event("bob"))  # another process ended bob's
+    sessions.hear(ended_event("bob", 42))  # another process ended bob's
     assert closed == ["ann", "bob"]
+
+
+async def test_an_event_of_an_earlier_version_makes_the_generation_read_again() -> None:
+    store, closed = FakeAccountStore(), []
+    sessions, claims = _sessions(store, closed=closed), _ann(store)
+    sessions.hear(BusUp())
+    await sessions.check(claims)
+    await store.end_sessions(claims.user_id, "ann", 42)
+    sessions.hear(ended_event("ann", None))  # no generation in it: forgotten, read again
+    assert closed == ["ann"]
+    with pytest.raises(Unauthenticated):
+        await sessions.check(claims)
+    assert store.generation_reads == 2
+
+
+async def test_an_end_heard_and_read_from_the_feed_closes_the_sockets_once() -> None:
+    store, closed, clock = FakeAccountStore(), [], FakeClock()
+    sessions, claims = _sessions(store, closed=closed, clock=clock), _ann(store)
+    await sessions.check(claims)
+    ended = clock.now_ns
+    await store.end_sessions(claims.user_id, "ann", ended)  # by another process
+    sessions.hear(ended_event("ann", ended))
+    await sessions.read_ends()  # the same end again, from the feed
+    assert closed == ["ann"]
+    await sessions.check(AccessClaims(claims.user_id, "ann", ended))
+    assert store.generation_reads == 1  # the heard generation is remembered
+
+
+async def test_a_process_hearing_its_own_end_closes_the_sockets_once() -> None:
+    store, closed = FakeAccountStore(), []
+    sessions, claims = _sessions(store, closed=closed), _ann(store)
+    generation = await sessions.end_all(claims.user_id, "ann")
+    sessions.hear(ended_event("ann", generation))  # the bus brings it back here
+    assert closed == ["ann"]
 
 
 async def test_an_end_read_from_the_feed_refuses_earlier_tokens_and_closes_sockets() -> None:

@@ -217,6 +217,7 @@ def encode_event(event: Event) -> bytes:
             "q": _encode_quote(event.message.reply_to) if event.message else None,
             "n": event.usernames,
             "k": str(event.change_id) if event.change_id else None,
+            **({"g": event.generation} if event.generation is not None else {}),
         }
     )
 
@@ -274,4 +275,5 @@ def decode_event(raw: bytes) -> Event:
         pinned=data.get("p"),
         usernames=tuple(data["n"]) if data.get("n") is not None else None,
         change_id=uuid.UUID(change) if change else None,
+        generation=data.get("g"),
     )

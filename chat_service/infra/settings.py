@@ -237,6 +237,15 @@ class Settings(CassandraSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    @model_validator(mode="after")
+    def _feed_read_within_trust(self) -> Settings:
+        # Read less often than a generation is trusted, the feed could never vouch for one.
+        if self.session_ends_poll_s >= self.local_cache_session_generations_ttl_s:
+            raise ValueError(
+                "SESSION_ENDS_POLL_S must be below LOCAL_CACHE_SESSION_GENERATIONS_TTL_S"
+            )
+        return self
+
     @field_validator("jwt_secret")
     @classmethod
     def _real_secret(cls, value: SecretStr, info: ValidationInfo) -> SecretStr:

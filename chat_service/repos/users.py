@@ -4,6 +4,7 @@ ended sessions (`session_ends`, migration 0012)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any, ClassVar
 
@@ -102,11 +103,8 @@ class UserRepository(PreparedRepository):
         first = max(since_ns // NS_PER_HOUR, until_ns // NS_PER_HOUR - 1)
         hours = range(first, until_ns // NS_PER_HOUR + 1)
         read = self._s["ends_since"]
-        found: list[tuple[int, str]] = []
-        for hour in hours:
-            rows = await self._db.execute(read, (hour, since_ns))
-            found.extend((row.generation, row.username) for row in rows)
-        return found
+        pages = await asyncio.gather(*(self._db.execute(read, (hour, since_ns)) for hour in hours))
+        return [(row.generation, row.username) for rows in pages for row in rows]
 
     async def token_generation(self, user_id: uuid.UUID) -> int | None:
         """The account's session generation; None when there is no such account."""

@@ -62,6 +62,16 @@ def test_topology_strategy_needs_dcs(monkeypatch: pytest.MonkeyPatch) -> None:
         load_settings(jwt_secret=REAL_SECRET)
 
 
+def test_the_feed_of_ended_sessions_is_read_within_a_generations_trust(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SESSION_ENDS_POLL_S", "5")
+    with pytest.raises(SettingsError, match="SESSION_ENDS_POLL_S must be below"):
+        load_settings(jwt_secret=REAL_SECRET)
+    monkeypatch.setenv("LOCAL_CACHE_SESSION_GENERATIONS_TTL_S", "6")
+    assert load_settings(jwt_secret=REAL_SECRET).session_ends_poll_s == 5
+
+
 def test_dot_env_is_read(tmp_path) -> None:
     (tmp_path / ".env").write_text(f"JWT_SECRET={REAL_SECRET}\nCASSANDRA_KEYSPACE=other\n")
     settings = load_settings()

@@ -373,7 +373,7 @@ def run_wrk(args: argparse.Namespace, seed: dict) -> dict:
     else:
         data = {"mode": "pick", "items": READ_SCENARIOS[args.scenario](seed)}
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
-        lua.write(f"return {_lua(data)}\n")
+        lua.write(f"return {lua_literal(data)}\n")
     command = [
         "wrk", "-t1", f"-c{args.concurrency}", f"-d{round(args.duration)}s", "--timeout", "10s",
         "-s", str(WRK_SCRIPT), args.base_url, "--", lua.name,
@@ -386,13 +386,13 @@ def run_wrk(args: argparse.Namespace, seed: dict) -> dict:
     return {**result, "concurrency": args.concurrency, "generator": "wrk"}
 
 
-def _lua(value: object) -> str:
+def lua_literal(value: object) -> str:
     """A Lua literal for JSON-like data (strings are JSON-quoted, which Lua reads alike
     for the ASCII that ids, paths and tokens are made of)."""
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{key} = {_lua(item)}" for key, item in value.items()) + "}"
+        return "{" + ", ".join(f"{key} = {lua_literal(item)}" for key, item in value.items()) + "}"
     if isinstance(value, list | tuple):
-        return "{" + ", ".join(_lua(item) for item in value) + "}"
+        return "{" + ", ".join(lua_literal(item) for item in value) + "}"
     return json.dumps(value)
 
 

@@ -30,18 +30,17 @@ import resource
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 from aiohttp import web
 
 from bench import cpu
 from bench.loadgen import WRK_SCRIPT, lua_literal
+from bench.run import RESULTS
 from chat_service.component_settings import timeline_memos
 from chat_service.domain.events import Event, EventType
 from chat_service.domain.ids import TimeUuidFactory, direct_conversation_id, epoch_ns
 from chat_service.domain.models import Message
 from chat_service.domain.search import message_terms
-from chat_service.domain.timelines import ConversationTimeline, DirectMessagesTimeline
 from chat_service.infra.caches import CacheRegistry
 from chat_service.infra.cassandra import CassandraSession
 from chat_service.infra.migrations import migrate
@@ -56,6 +55,7 @@ from chat_service.repos.changes import ChangeLogRepository
 from chat_service.repos.conversations import ConversationRepository
 from chat_service.repos.messages import MessageRepository
 from chat_service.repos.search_index import SearchIndex
+from chat_service.services.messaging import timelines_of
 from chat_service.services.search import scopes_of
 
 IN_FLIGHT = 64
@@ -115,14 +115,6 @@ def _message(ids: TimeUuidFactory, n: int) -> Message:
         recipient=recipient,
         content=CONTENT,
     )
-
-
-def _timelines(message: Message) -> list[str]:
-    people = (message.sender, message.recipient or message.sender)
-    return [
-        ConversationTimeline.name_of(message.conversation_id),
-        *(DirectMessagesTimeline.name_of(person) for person in people),
-    ]
 
 
 def _created(ids: TimeUuidFactory, message: Message) -> Event:
@@ -206,7 +198,7 @@ async def redis_part(settings: Settings, seconds: float) -> int:
     async def send(n: int) -> None:
         message = _message(ids, n)
         await limiter.take(f"send:{message.sender}", windows, int(time.time()))
-        await follow_up.sent(_timelines(message), _created(ids, message), None)
+        await follow_up.sent(timelines_of(message), _created(ids, message), None)
 
     try:
         return await _in_flight(seconds, send)
@@ -248,8 +240,8 @@ def main() -> int:
         row["python_ms"] + row["cassandra_ms"] + row["redis_ms"] for row in results.values()
     )
     print(f"floor of a send, service + Cassandra + Redis: {total:.3f} ms of CPU")
-    Path("bench/results").mkdir(exist_ok=True)
-    Path("bench/results/floor.json").write_text(json.dumps(results, indent=2))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "floor.json").write_text(json.dumps(results, indent=2))
     return 0
 
 

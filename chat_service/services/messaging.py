@@ -222,7 +222,7 @@ class MessageWriter:
             await self._search.indexed(message)
         typing = self._typing if draft.kind is MessageKind.MESSAGE else None
         stop_ms = typing.stop_at_ms(target.members) if typing is not None else None
-        still_typing = await self._sent.sent(_timelines(message), created, stop_ms)
+        still_typing = await self._sent.sent(timelines_of(message), created, stop_ms)
         if typing is not None and still_typing is not None:
             await typing.stopped_typing(
                 target.conversation_id, sender, target.members, still_typing
@@ -256,7 +256,7 @@ class MessageWriter:
         edited = replace(message, content=content, edited_at_ns=edited_at_ns, mentions=mentions)
         if self._search is not None:
             await self._search.reindexed(message, edited)
-        await self._cache.replace(_timelines(edited), edited)
+        await self._cache.replace(timelines_of(edited), edited)
         await self._notify(EventType.MESSAGE_UPDATED, audience, edited)
         return edited
 
@@ -265,7 +265,7 @@ class MessageWriter:
         if self._search is not None:
             await self._search.removed(message)
         deleted = replace(message, content=None, attachment=None, deleted=True, mentions=())
-        await self._cache.replace(_timelines(deleted), deleted)
+        await self._cache.replace(timelines_of(deleted), deleted)
         await self._notify(EventType.MESSAGE_DELETED, audience, deleted)
         return deleted
 
@@ -310,7 +310,7 @@ def _participants(message: Message) -> tuple[str, ...]:
     return (message.sender, message.recipient) if message.recipient else ()
 
 
-def _timelines(message: Message) -> list[str]:
+def timelines_of(message: Message) -> list[str]:
     """The names of the timelines holding a copy of `message`."""
     return [
         ConversationTimeline.name_of(message.conversation_id),
